@@ -1,0 +1,84 @@
+"""Multilayer perceptrons for the two-circles problem, built the Keras 3 way."""
+
+from __future__ import annotations
+
+import keras
+
+from helpers._validate import check_choice, check_int
+
+#: Hidden-layer activations ``build_mlp`` accepts (Keras names).
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "linear")
+
+#: The tutorial's initializer: every weight drawn from U(0, 1), so all of them positive.
+TUTORIAL_INITIALIZER = "uniform_0_1"
+
+#: Initializer names ``build_mlp`` accepts: the tutorial's plus Keras' own.
+INITIALIZERS = (
+    TUTORIAL_INITIALIZER,
+    "glorot_uniform", "glorot_normal",
+    "he_uniform", "he_normal",
+    "lecun_uniform", "lecun_normal",
+    "orthogonal",
+    "random_uniform", "random_normal", "truncated_normal",
+)
+
+#: Keras' own default kernel initializer for Dense layers.
+KERAS_DEFAULT_INITIALIZER = "glorot_uniform"
+
+
+def make_initializer(name: str) -> keras.initializers.Initializer:
+    """Return a NEW initializer instance for ``name``.
+
+    A new instance per layer matters in Keras 3: one instance reused across layers
+    hands every layer of the same shape the same values (the trap in older tutorials).
+    """
+    check_choice("initializer", name, INITIALIZERS)
+    if name == TUTORIAL_INITIALIZER:
+        return keras.initializers.RandomUniform(minval=0.0, maxval=1.0)
+    return keras.initializers.get(name)
+
+
+def resolve_output_initializer(initializer: str, output_initializer: str | None) -> str:
+    """Return the output layer's initializer name under ``build_mlp``'s rule.
+
+    ``None`` means: the hidden initializer when that is the tutorial's ``uniform_0_1``
+    (as in its tanh models), otherwise Keras' default ``glorot_uniform`` (as in its ReLU
+    model). The output layer then depends only on the initializer, never on the
+    activation, so activation x initializer comparisons stay controlled.
+    """
+    if output_initializer is None:
+        return initializer if initializer == TUTORIAL_INITIALIZER else KERAS_DEFAULT_INITIALIZER
+    return check_choice("output_initializer", output_initializer, INITIALIZERS)
+
+
+def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
+              initializer: str = TUTORIAL_INITIALIZER,
+              output_initializer: str | None = None,
+              n_inputs: int = 2) -> keras.Sequential:
+    """Return an uncompiled ``keras.Sequential`` MLP for binary classification.
+
+    Layers: ``keras.Input(shape=(n_inputs,))``, then ``depth`` hidden ``Dense(width,
+    activation)`` layers named ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1,
+    "sigmoid")`` named ``output``. Each layer gets its own initializer instance, so every
+    layer draws its own weights; biases start at zero (Keras' default). For the output
+    layer's initializer when ``output_initializer`` is None, see
+    :func:`resolve_output_initializer`. Call :func:`helpers.seed_everything` first for
+    reproducible weights. Refuses depth or width below 1 and unknown names.
+    """
+    depth = check_int("depth", depth, minimum=1)
+    width = check_int("width", width, minimum=1)
+    n_inputs = check_int("n_inputs", n_inputs, minimum=1)
+    check_choice("activation", activation, ACTIVATIONS)
+    check_choice("initializer", initializer, INITIALIZERS)
+    out_init = resolve_output_initializer(initializer, output_initializer)
+
+    model = keras.Sequential(name=f"mlp_{depth}x{width}_{activation}")
+    model.add(keras.Input(shape=(n_inputs,)))
+    for i in range(1, depth + 1):
+        model.add(keras.layers.Dense(width, activation=activation,
+                                     kernel_initializer=make_initializer(initializer),
+                                     name=f"hidden_{i}"))
+    model.add(keras.layers.Dense(1, activation="sigmoid",
+                                 kernel_initializer=make_initializer(out_init),
+                                 name="output"))
+    return model
