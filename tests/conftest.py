@@ -1,0 +1,18 @@
+"""Shared fixtures. Importing helpers first quietens TensorFlow's C++ logs."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import pytest  # noqa: E402
+
+import helpers  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def circles():
+    """The tutorial's split: (x_train, y_train), (x_test, y_test)."""
+    from helpers.data import load_circles
+
+    return load_circles()

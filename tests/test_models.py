@@ -1,0 +1,86 @@
+import keras
+import numpy as np
+import pytest
+
+from helpers import seed_everything
+from helpers.models import ACTIVATIONS, INITIALIZERS, build_mlp
+
+
+def test_structure():
+    model = build_mlp(5)
+    names = [layer.name for layer in model.layers]
+    assert names == ["hidden_1", "hidden_2", "hidden_3", "hidden_4", "hidden_5", "output"]
+    assert model.input_shape == (None, 2)
+    assert model.layers[-1].units == 1
+    assert model.layers[-1].activation.__name__ == "sigmoid"
+    assert all(layer.units == 5 for layer in model.layers[:-1])
+    assert all(layer.activation.__name__ == "tanh" for layer in model.layers[:-1])
+
+
+def test_every_layer_draws_its_own_weights():
+    # The Keras 3 trap: one initializer instance shared by layers gives them equal kernels.
+    seed_everything(0)
+    model = build_mlp(5)
+    kernels = [layer.kernel.numpy() for layer in model.layers[1:-1]]  # all 5x5
+    for i in range(len(kernels)):
+        for j in range(i + 1, len(kernels)):
+            assert not np.allclose(kernels[i], kernels[j])
+
+
+def test_tutorial_initializer_is_uniform_0_1_everywhere():
+    seed_everything(0)
+    model = build_mlp(5)
+    for layer in model.layers:
+        w = layer.kernel.numpy()
+        assert w.min() >= 0 and w.max() <= 1
+        assert 0.3 < w.mean() < 0.7
+        assert np.all(layer.bias.numpy() == 0)
+
+
+def test_output_initializer_rule():
+    seed_everything(0)
+    relu = build_mlp(5, activation="relu", initializer="he_uniform")
+    # output layer: Keras' default glorot_uniform, limit sqrt(6 / (5 + 1)) = 1, with negatives
+    out = relu.layers[-1].kernel.numpy()
+    assert out.min() < 0 and np.abs(out).max() <= 1.0
+    hidden = relu.layers[0].kernel.numpy()
+    assert np.abs(hidden).max() <= np.sqrt(6 / 2) + 1e-6  # he_uniform limit for fan_in 2
+    explicit = build_mlp(2, output_initializer="he_uniform")
+    assert explicit.layers[-1].kernel.numpy().min() < 0
+
+
+def test_same_seed_same_weights_and_different_seed_different():
+    seed_everything(3)
+    a = build_mlp(3, activation="relu", initializer="he_uniform").get_weights()
+    seed_everything(3)
+    b = build_mlp(3, activation="relu", initializer="he_uniform").get_weights()
+    seed_everything(4)
+    c = build_mlp(3, activation="relu", initializer="he_uniform").get_weights()
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert not np.allclose(a[0], c[0])
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_all_activations_build(activation):
+    assert isinstance(build_mlp(2, activation=activation), keras.Sequential)
+
+
+@pytest.mark.parametrize("initializer", INITIALIZERS)
+def test_all_initializers_build(initializer):
+    assert isinstance(build_mlp(2, initializer=initializer), keras.Sequential)
+
+
+@pytest.mark.parametrize("kwargs, exc, words", [
+    ({"depth": 0}, ValueError, "depth"),
+    ({"depth": 2.5}, TypeError, "depth"),
+    ({"depth": True}, TypeError, "depth"),
+    ({"depth": 2, "width": 0}, ValueError, "width"),
+    ({"depth": 2, "activation": "swish"}, ValueError, "activation.*tanh"),
+    ({"depth": 2, "initializer": "xavier"}, ValueError, "initializer.*he_uniform"),
+    ({"depth": 2, "initializer": keras.initializers.HeUniform()}, TypeError, "initializer"),
+    ({"depth": 2, "output_initializer": "nope"}, ValueError, "output_initializer"),
+])
+def test_bad_input(kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        build_mlp(**kwargs)
