@@ -1,0 +1,78 @@
+# Vanishing-gradients course: one entry point for learners, authors and CI (GNU make).
+#
+#   make lab      install (once), then JupyterLab on notebooks/ (localhost only)
+#   make test     install, then ruff, pytest tests/ and nbval over every notebook
+#   make execute  install, then re-run every notebook top to bottom, in place
+#   make bench    install, then the speed benchmarks
+#   make e2e      browser end-to-end tests (tests/e2e), when that folder exists
+#   make readme   refresh the README's table of notebook links
+#   make clean    remove build artefacts (never logs/ or results)
+
+VENV ?= .venv
+PYTHON ?= python3
+
+BIN := $(VENV)/bin
+VPY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+# Identical, quiet TensorFlow everywhere; an empty MPLBACKEND lets the kernels use the inline backend
+# (`env -u` because MPLBACKEND=Agg would change a figure's output under nbval).
+TF_ENV := env -u MPLBACKEND TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab test execute bench e2e readme clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+install: $(STAMP)
+
+# Re-runs when the pins or the package definition change.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@if [ ! -x $(VPY) ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	    echo "error: the course needs Python >= 3.11, but '$(PYTHON)' is" \
+	         "$$($(PYTHON) --version 2>&1 || echo 'not found')."; \
+	    echo "       Install Python 3.11+ and run: make PYTHON=python3.11 $(or $(MAKECMDGOALS),install)"; \
+	    exit 1; }; \
+	  echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@$(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: $(VENV) runs $$($(VPY) --version 2>&1), the course needs Python >= 3.11."; \
+	  echo "       Remove $(VENV) and run make again (with PYTHON=python3.11 if needed)."; \
+	  exit 1; }
+	$(VPY) -m pip install -r requirements-dev.txt
+	$(VPY) -m pip install --no-deps -e .
+	@touch $@
+
+lab: install
+	$(TF_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+# One pytest run: the repository tests and nbval over every notebook (with no notebooks yet,
+# tests/ alone still runs, so pytest never stops on "no tests collected").
+test: install
+	$(BIN)/ruff check .
+	$(TF_ENV) $(VPY) -m pytest tests/ notebooks/ $(NBVAL)
+
+execute: install
+	$(TF_ENV) $(VPY) scripts/execute_notebooks.py
+
+bench: install
+	$(TF_ENV) $(VPY) benchmarks/run.py
+
+# Placeholder until tests/e2e exists (a later issue builds it).
+e2e: install
+	@if [ -d tests/e2e ]; then \
+	  $(TF_ENV) $(VPY) -m pytest tests/e2e -m e2e; \
+	else echo "make e2e: no tests/e2e folder yet, nothing to run"; fi
+
+readme: install
+	$(VPY) scripts/update_readme.py
+
+# Build artefacts only: never logs/ or results.
+clean:
+	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
