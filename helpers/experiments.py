@@ -1,0 +1,618 @@
+"""Experiments over many seeds: grid sweeps, success rates with confidence intervals,
+ReLU networks dead at initialization, and per-layer weight norms during training.
+
+``sweep`` trains every configuration of a grid for every seed with
+:func:`helpers.training.train_many`; ``summarize`` turns its rows into success rates
+(``learned`` means test accuracy >= :data:`helpers.training.LEARNED_THRESHOLD`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import inspect
+import itertools
+import json
+import logging
+import numbers
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from scipy.special import expit
+from scipy.stats import binomtest
+
+import helpers
+from helpers import training
+from helpers._validate import check_choice, check_data, check_float, check_int, check_seeds
+from helpers.models import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    TUTORIAL_INITIALIZER,
+    make_initializer,
+    resolve_output_initializer,
+)
+from helpers.seeding import seed_everything
+from helpers.training import LEARNED_THRESHOLD, resolve_optimizer, train_many
+
+__all__ = [
+    "GRID_KEYS",
+    "LEARNED_THRESHOLD",
+    "WeightL1",
+    "dead_at_init",
+    "grid_configs",
+    "progress_enabled",
+    "success_rate",
+    "summarize",
+    "sweep",
+    "weight_l1_history",
+    "wilson_ci",
+]
+
+#: The grid keys ``sweep`` accepts: arguments of ``build_mlp`` / ``train_many``.
+GRID_KEYS = ("depth", "width", "activation", "initializer", "output_initializer",
+             "optimizer", "learning_rate", "batch_size", "clipnorm", "clipvalue")
+
+_DEFAULTS = {k: v.default for k, v in inspect.signature(train_many).parameters.items()
+             if k in GRID_KEYS and v.default is not inspect.Parameter.empty}
+_RESULT_COLUMNS = ("seed", "epochs", "train_accuracy", "test_accuracy", "train_loss",
+                   "test_loss", "learned", "history")
+_HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+_CACHE_FORMAT = 1
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def _check_value(key: str, value: Any) -> None:
+    """Validate one grid value with the same checks build_mlp/train_many apply."""
+    if key in ("depth", "width"):
+        check_int(key, value, minimum=1)
+    elif key == "batch_size":
+        check_int(key, value, minimum=1)
+    elif key == "activation":
+        check_choice(key, value, ACTIVATIONS)
+    elif key == "initializer":
+        check_choice(key, value, INITIALIZERS)
+    elif key == "output_initializer":
+        if value is not None:
+            check_choice(key, value, INITIALIZERS)
+    elif key == "optimizer":
+        if value is not None and not isinstance(value, str):
+            raise TypeError("optimizer in a grid must be None, 'sgd' or 'adam' (use the "
+                            "learning_rate / clipnorm / clipvalue keys for other settings), "
+                            f"got {type(value).__name__}")
+        resolve_optimizer(value)
+    elif key == "learning_rate":
+        if value is not None:
+            check_float(key, value, minimum=0.0, strict_min=True)
+    elif key in ("clipnorm", "clipvalue"):
+        if value is not None:
+            check_float(key, value, minimum=0.0, strict_min=True)
+
+
+def _as_values(key: str, values: Any) -> list:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"grid[{key!r}] must be a list of values, e.g. {{{key!r}: "
+                        f"[{values!r}]}}; got {type(values).__name__}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"grid[{key!r}] must not be empty")
+    for v in values:
+        try:
+            _check_value(key, v)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"grid[{key!r}] value {v!r}: {err}") from None
+    return values
+
+
+def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
+                 ) -> list[dict[str, Any]]:
+    """Return the list of configurations (dicts) a grid spans, like sklearn's ParameterGrid.
+
+    ``grid`` maps keys of :data:`GRID_KEYS` to non-empty lists of values, or is a list of
+    such dicts (their configurations concatenated). Order: the dict's own key order, the
+    last key varying fastest. Every value is checked before anything is trained.
+    Refuses an empty grid, unknown keys, a bare value instead of a list (TypeError) and
+    any value ``build_mlp``/``train_many`` would refuse; the error names the grid key.
+    """
+    grids = [grid] if isinstance(grid, Mapping) else grid
+    if isinstance(grids, (str, bytes)) or not isinstance(grids, Iterable):
+        raise TypeError(f"grid must be a dict of lists (or a list of such dicts), "
+                        f"got {type(grid).__name__}")
+    grids = list(grids)
+    if not grids:
+        raise ValueError("grid must not be empty")
+    configs: list[dict[str, Any]] = []
+    for g in grids:
+        if not isinstance(g, Mapping):
+            raise TypeError(f"grid must be a dict of lists (or a list of such dicts), "
+                            f"got an element of type {type(g).__name__}")
+        if not g:
+            raise ValueError("grid must not be empty: give at least one key, e.g. "
+                             "{'depth': [1, 5]}")
+        unknown = [k for k in g if k not in GRID_KEYS]
+        if unknown:
+            hint = " (epochs and seeds are arguments of sweep)" if set(unknown) & {
+                "epochs", "seed", "seeds"} else ""
+            raise ValueError(f"unknown grid key(s) {unknown}; allowed: "
+                             f"{', '.join(GRID_KEYS)}{hint}")
+        if "depth" not in g:
+            raise ValueError("grid must give 'depth' (a list of hidden-layer counts)")
+        keys = list(g)
+        values = [_as_values(k, g[k]) for k in keys]
+        configs.extend(dict(zip(keys, combo)) for combo in itertools.product(*values))
+    return configs
+
+
+def _full_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration with every train_many argument filled in (defaults for the rest)."""
+    full = dict(_DEFAULTS)
+    full.update(config)
+    return full
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _source_hash() -> str:
+    """Hash of the code that decides a result: helpers/training.py and helpers/models.py."""
+    here = Path(training.__file__).parent
+    return _sha256(b"".join((here / f).read_bytes() for f in ("training.py", "models.py")))
+
+
+def _data_hash(train_data: tuple, test_data: tuple) -> str:
+    parts = []
+    for x, y in (train_data, test_data):
+        for a in (x, y):
+            a = np.ascontiguousarray(a)
+            parts.append(f"{a.dtype}{a.shape}".encode() + a.tobytes())
+    return _sha256(b"|".join(parts))
+
+
+def _cache_meta(config: Mapping[str, Any], seeds: list[int], epochs: int,
+                data_hash: str) -> dict[str, Any]:
+    """Everything a cached result depends on, as plain JSON values."""
+    full = _full_config(config)
+    spec = resolve_optimizer(full["optimizer"], full["learning_rate"], full["clipnorm"],
+                             full["clipvalue"])
+    return {
+        "format": _CACHE_FORMAT,
+        "depth": int(full["depth"]), "width": int(full["width"]),
+        "activation": full["activation"], "initializer": full["initializer"],
+        "output_initializer": resolve_output_initializer(full["initializer"],
+                                                         full["output_initializer"]),
+        "optimizer": dataclasses.asdict(spec), "batch_size": int(full["batch_size"]),
+        "seeds": seeds, "epochs": epochs, "data": data_hash,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__,
+                     "numpy": np.__version__, "helpers": helpers.__version__,
+                     "python": ".".join(map(str, sys.version_info[:3]))},
+        "source": _source_hash(),
+    }
+
+
+def _meta_key(meta: Mapping[str, Any]) -> str:
+    return _sha256(json.dumps(meta, sort_keys=True).encode())[:40]
+
+
+def _cache_load(path: Path, meta: Mapping[str, Any]) -> pd.DataFrame | None:
+    """The cached train_many result at ``path``, None when there is none.
+
+    A file whose stored description differs from ``meta`` is refused loudly (it can
+    only be corrupt or hand-made): it is never used and never replaced.
+    """
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            stored = json.loads(str(npz["meta"]))
+            arrays = {k: npz[k] for k in npz.files if k != "meta"}
+    except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
+        raise ValueError(f"sweep cache file {path.name} in the cache directory cannot be read "
+                         f"({type(err).__name__}); remove it to recompute") from None
+    if stored != json.loads(json.dumps(meta, sort_keys=True)):
+        raise ValueError(f"sweep cache file {path.name} does not match its key; remove it "
+                         "to recompute")
+    n = len(arrays["seed"])
+    return pd.DataFrame({
+        "seed": arrays["seed"].astype(int),
+        "train_accuracy": arrays["train_accuracy"].astype(float),
+        "test_accuracy": arrays["test_accuracy"].astype(float),
+        "train_loss": arrays["train_loss"].astype(float),
+        "test_loss": arrays["test_loss"].astype(float),
+        "history": [{k: arrays[f"history_{k}"][j] for k in _HISTORY_KEYS} for j in range(n)],
+    })
+
+
+def _cache_store(path: Path, meta: Mapping[str, Any], df: pd.DataFrame) -> None:
+    """Write atomically to a new file; an existing entry (same key: same result) is kept."""
+    if path.exists():
+        return
+    arrays = {k: df[k].to_numpy() for k in ("seed", "train_accuracy", "test_accuracy",
+                                            "train_loss", "test_loss")}
+    for k in _HISTORY_KEYS:
+        arrays[f"history_{k}"] = np.stack([np.asarray(h[k]) for h in df["history"]])
+    arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        try:
+            os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress_enabled(progress: bool | None = None) -> bool:
+    """Whether ``sweep`` shows a progress bar.
+
+    ``True``/``False`` decide. ``None`` (auto) shows one unless a test runner or CI is
+    detected: any of the environment variables ``PYTEST_CURRENT_TEST`` (set by pytest and
+    inherited by the kernels nbval starts), ``NBVAL``, ``CI`` or ``TQDM_DISABLE`` set.
+    Nbval compares stderr, so a bar there would fail the notebook check. Auto bars also
+    appear only once a sweep has run for 2 seconds (tqdm's ``delay``).
+    """
+    if progress is not None:
+        if not isinstance(progress, bool):
+            raise TypeError(f"progress must be True, False or None, got {progress!r}")
+        return progress
+    return not any(os.environ.get(v) for v in
+                   ("PYTEST_CURRENT_TEST", "NBVAL", "CI", "TQDM_DISABLE"))
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow() -> Iterator[None]:
+    """Hide TensorFlow's Python-side retracing warnings (stderr) while a sweep runs."""
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
+          seeds: Iterable[int] = range(20), epochs: int = 500, *,
+          train_data: tuple | None = None, test_data: tuple | None = None,
+          history: bool = False, cache_dir: str | os.PathLike | None = None,
+          progress: bool | None = None) -> pd.DataFrame:
+    """Train every configuration of ``grid`` once per seed; return one row per run.
+
+    ``grid`` is as in :func:`grid_configs` (keys: :data:`GRID_KEYS`); keys left out take
+    ``train_many``'s defaults (width 5, tanh, the tutorial's U(0, 1) initializer, SGD
+    0.01 with momentum 0.9, batch 32). Each configuration is one
+    :func:`helpers.training.train_many` call, so a row is exactly the run
+    ``seed_everything(seed); build_mlp(...); train(...)`` would give.
+
+    Returns a DataFrame with a column per grid key (the values given), then ``seed``,
+    ``epochs``, ``train_accuracy``, ``test_accuracy``, ``train_loss``, ``test_loss``,
+    ``learned`` (test accuracy >= LEARNED_THRESHOLD) and, with ``history=True``, a
+    ``history`` column of per-epoch arrays (keys as in Keras' History).
+
+    ``cache_dir``: a folder for one ``.npz`` file per configuration, keyed by a hash of
+    the configuration, seeds, epochs, the data, the versions of Python, TensorFlow,
+    Keras, NumPy and helpers, and the source of helpers/training.py and models.py. Any
+    change gives a new key, so a stale entry is never used; entries are written
+    atomically and never overwritten. ``progress``: see :func:`progress_enabled`.
+
+    Refuses (before training anything) an empty grid, unknown keys, invalid values,
+    seeds that are empty, repeated or outside [0, 2**32), and epochs < 1.
+    """
+    configs = grid_configs(grid)
+    seed_list = check_seeds(seeds)
+    epochs = check_int("epochs", epochs, minimum=1)
+    if not isinstance(history, bool):
+        raise TypeError(f"history must be True or False, got {history!r}")
+    show = progress_enabled(progress)
+    if (train_data is None) != (test_data is None):
+        raise ValueError("give both train_data and test_data, or neither")
+    if train_data is None:
+        from helpers.data import load_circles
+        train_data, test_data = load_circles()
+    train_data = check_data("train_data", train_data)
+    test_data = check_data("test_data", test_data)
+    cache = None
+    if cache_dir is not None:
+        if not isinstance(cache_dir, (str, os.PathLike)):
+            raise TypeError(f"cache_dir must be a path or None, got {type(cache_dir).__name__}")
+        cache = Path(cache_dir)
+        cache.mkdir(parents=True, exist_ok=True)
+        data_hash = _data_hash(train_data, test_data)
+
+    from tqdm.auto import tqdm
+
+    frames = []
+    bar = tqdm(configs, desc="sweep", unit="config", disable=not show,
+               delay=0 if progress else 2, leave=False)
+    with _quiet_tensorflow():
+        for config in bar:
+            df = None
+            if cache is not None:
+                meta = _cache_meta(config, seed_list, epochs, data_hash)
+                path = cache / f"sweep-{_meta_key(meta)}.npz"
+                df = _cache_load(path, meta)
+            if df is None:
+                df = train_many(**_full_config(config), seeds=seed_list, epochs=epochs,
+                                train_data=train_data, test_data=test_data)
+                if cache is not None:
+                    _cache_store(path, meta, df)
+            out = pd.DataFrame({k: [v] * len(df) for k, v in config.items()})
+            out["seed"] = df["seed"].to_numpy()
+            out["epochs"] = epochs
+            for col in ("train_accuracy", "test_accuracy", "train_loss", "test_loss"):
+                out[col] = df[col].to_numpy()
+            out["learned"] = out["test_accuracy"] >= LEARNED_THRESHOLD
+            if history:
+                out["history"] = list(df["history"])
+            frames.append(out)
+    bar.close()
+    result = pd.concat(frames, ignore_index=True)
+    # keys missing from some grids of a list: the value train_many used
+    for key in result.columns.intersection(GRID_KEYS):
+        if result[key].isna().any() and _DEFAULTS.get(key) is not None:
+            result[key] = result[key].fillna(_DEFAULTS[key])
+    return result
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Return the Wilson score interval for ``k`` successes out of ``n`` (scipy's binomtest)."""
+    n = check_int("n", n, minimum=1)
+    k = check_int("k", k, minimum=0, maximum=n)
+    confidence = check_float("confidence", confidence, minimum=0.0, maximum=1.0,
+                             strict_min=True)
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
+              outcome: str = "learned", confidence: float = 0.95) -> pd.DataFrame:
+    """Per configuration: how many runs, the share with ``outcome`` and its Wilson CI.
+
+    ``by``: the columns that define a configuration (default: every column of
+    ``results`` that is not a per-run result: grid keys, depth, width ...). Returns one
+    row per configuration, in order of first appearance, with ``n``,
+    ``n_<outcome>``, ``share_<outcome>``, ``ci_low``, ``ci_high`` and, when ``results``
+    has ``test_accuracy``, ``median_accuracy``, ``q25_accuracy``, ``q75_accuracy``
+    (its median and inter-quartile range). Refuses unknown columns and an empty frame.
+    """
+    if not isinstance(results, pd.DataFrame):
+        raise TypeError(f"results must be a DataFrame (from sweep), got {type(results).__name__}")
+    if results.empty:
+        raise ValueError("results is empty")
+    if outcome not in results.columns:
+        raise ValueError(f"results has no column {outcome!r}")
+    skip = set(_RESULT_COLUMNS) | {outcome, "dead_layer", "output_spread"}
+    if by is None:
+        by = [c for c in results.columns if c not in skip]
+    elif isinstance(by, str):
+        by = [by]
+    by = list(by)
+    missing = [c for c in by if c not in results.columns]
+    if missing:
+        raise ValueError(f"by: unknown column(s) {missing}; results has "
+                         f"{list(results.columns)}")
+    rows = []
+    groups = results.groupby(by, sort=False, dropna=False) if by else [((), results)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        flags = g[outcome].astype(bool)
+        n, k = len(g), int(flags.sum())
+        lo, hi = wilson_ci(k, n, confidence)
+        row = dict(zip(by, key))
+        row.update({"n": n, f"n_{outcome}": k, f"share_{outcome}": k / n,
+                    "ci_low": lo, "ci_high": hi})
+        if "test_accuracy" in g:
+            q25, med, q75 = np.percentile(g["test_accuracy"], [25, 50, 75])
+            row.update({"median_accuracy": med, "q25_accuracy": q25, "q75_accuracy": q75})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def success_rate(results: pd.DataFrame, by: str | Sequence[str] | None = None,
+                 confidence: float = 0.95) -> pd.DataFrame:
+    """Share of runs that learned per configuration, with its Wilson CI (see summarize)."""
+    return summarize(results, by=by, outcome="learned", confidence=confidence)
+
+
+# --------------------------------------------------------------------------- dead at init
+
+
+def _as_int_list(name: str, value: Any) -> list[int]:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return [check_int(name, value, minimum=1)]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be an integer or a list of integers, got {value!r}")
+    out = [check_int(f"{name}[{i}]", v, minimum=1) for i, v in enumerate(value)]
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    return out
+
+
+_NUMPY_ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "tanh": np.tanh,
+    "linear": lambda z: z,
+    "sigmoid": expit,
+}
+
+
+def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
+                 seeds: Iterable[int] = range(100), activation: str = "relu",
+                 initializer: str = "he_uniform", x: np.ndarray | None = None,
+                 tol: float = 1e-6) -> pd.DataFrame:
+    """Which freshly initialized networks are already constant functions of their input.
+
+    For each depth, width and seed, draws exactly the weights of
+    ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` (the
+    same initializer calls in the same order; biases start at zero) and runs ``x``
+    (default: all 1000 inputs of the circles data) through them. A network is *dead at
+    initialization* when some hidden layer outputs 0 in every unit for every input (a
+    ReLU layer cut off: nothing after it can depend on the input), or when the spread
+    (max - min) of its output logit over ``x`` is below ``tol``.
+
+    Returns one row per (depth, width, seed): ``depth``, ``width``, ``activation``,
+    ``initializer``, ``seed``, ``dead`` (bool), ``dead_layer`` (first all-zero hidden
+    layer, 0 if none), ``output_spread``. Summarize with ``summarize(df, outcome="dead")``.
+    Supports the activations relu, tanh, linear and sigmoid. Refuses depth/width < 1,
+    unknown names and bad seeds.
+    """
+    depths = _as_int_list("depth", depth)
+    widths = _as_int_list("width", width)
+    seed_list = check_seeds(seeds)
+    check_choice("activation", activation, tuple(_NUMPY_ACTIVATIONS))
+    check_choice("initializer", initializer, INITIALIZERS)
+    tol = check_float("tol", tol, minimum=0.0)
+    if x is None:
+        from helpers.data import load_circles
+        (x_tr, _), (x_te, _) = load_circles()
+        x = np.concatenate([x_tr, x_te])
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"x must have shape (n_samples, n_features), got {x.shape}")
+    act = _NUMPY_ACTIVATIONS[activation]
+    out_init = resolve_output_initializer(initializer, None)
+    rows = []
+    for d in depths:
+        for w in widths:
+            for s in seed_list:
+                seed_everything(s)
+                h = x
+                dead_layer = 0
+                fan_in = x.shape[1]
+                for i in range(1, d + 1):
+                    kernel = np.asarray(make_initializer(initializer)((fan_in, w)),
+                                        dtype=np.float64)
+                    h = act(h @ kernel)
+                    fan_in = w
+                    if dead_layer == 0 and not np.any(h):
+                        dead_layer = i
+                kernel = np.asarray(make_initializer(out_init)((fan_in, 1)), dtype=np.float64)
+                logit = h @ kernel
+                spread = float(np.ptp(logit))
+                rows.append({"depth": d, "width": w, "activation": activation,
+                             "initializer": initializer, "seed": s,
+                             "dead": bool(dead_layer > 0 or spread < tol),
+                             "dead_layer": dead_layer, "output_spread": spread})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- weight norms
+
+
+class WeightL1(keras.callbacks.Callback):
+    """Record the L1 norm (sum of absolute values) of every Dense kernel after each epoch.
+
+    Works with ``model.fit`` and :func:`helpers.training.train`. ``table`` is a tidy
+    DataFrame with ``epoch`` (0 = before training), ``layer`` (the layer's name) and
+    ``l1``. Only kernels are counted, not biases.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []
+
+    def _record(self, epoch: int) -> None:
+        for layer in self.model.layers:
+            if isinstance(layer, keras.layers.Dense):
+                l1 = float(np.abs(keras.ops.convert_to_numpy(layer.kernel)).sum())
+                self.rows.append({"epoch": epoch, "layer": layer.name, "l1": l1})
+
+    def on_train_begin(self, logs: Mapping | None = None) -> None:
+        self.rows = []
+        self._record(0)
+
+    def on_epoch_end(self, epoch: int, logs: Mapping | None = None) -> None:
+        self._record(epoch + 1)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The recorded norms, one row per epoch and layer."""
+        return pd.DataFrame(self.rows, columns=["epoch", "layer", "l1"])
+
+
+def weight_l1_history(depth: int, width: int = 5, activation: str = "tanh",
+                      initializer: str = TUTORIAL_INITIALIZER,
+                      seeds: Iterable[int] = range(20), epochs: int = 500,
+                      train_data: tuple | None = None,
+                      test_data: tuple | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-layer kernel L1 norms every epoch for many seeds, trained all at once.
+
+    Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)`` with a
+    :class:`WeightL1` callback) gives, with the tutorial's SGD; the stacked weights are
+    read after every epoch. Returns ``(norms, results)``: ``norms`` has one row per seed,
+    epoch (0 = at initialization) and layer (``hidden_1`` ... ``output``) with ``l1``;
+    ``results`` has one row per seed with ``train_accuracy``, ``test_accuracy`` and
+    ``learned``. Refuses what ``train_many`` refuses.
+    """
+    from helpers.models import build_mlp
+
+    seed_list = check_seeds(seeds)
+    epochs = check_int("epochs", epochs, minimum=1)
+    if (train_data is None) != (test_data is None):
+        raise ValueError("give both train_data and test_data, or neither")
+    if train_data is None:
+        from helpers.data import load_circles
+        train_data, test_data = load_circles()
+    x_tr, y_tr = check_data("train_data", train_data)
+    x_te, y_te = check_data("test_data", test_data)
+    models = []
+    for s in seed_list:
+        seed_everything(s)
+        models.append(build_mlp(depth, width, activation, initializer, n_inputs=x_tr.shape[1]))
+    names = [lay.name for lay in training.dense_stack(models[0])]
+    params, acts = training._stack_params(models)
+    del models
+    keras.backend.clear_session(free_memory=False)
+    spec = resolve_optimizer(None)
+    bsz = min(32, len(x_tr))
+    slots = training._slots_for(params, spec)
+    idx, mask = training._orders(seed_list, epochs, len(x_tr), bsz, shuffle=True)
+    data = [tf.constant(a) for a in (x_tr, y_tr, x_te, y_te)]
+    step = tf.constant(0, tf.int64)
+    norms = np.zeros((epochs + 1, len(seed_list), len(names)))
+
+    def l1(ps: Sequence[tf.Tensor]) -> np.ndarray:
+        return np.stack([tf.reduce_sum(tf.abs(ps[2 * i]), axis=[1, 2]).numpy()
+                         for i in range(len(names))], axis=1)
+
+    norms[0] = l1(params)
+    with _quiet_tensorflow():
+        run = training._runner(acts, spec, bsz)
+        mask_t = tf.constant(mask)
+        for e in range(epochs):
+            params, slots, step, _ = run(params, slots, step, tf.constant(idx[e:e + 1]),
+                                         mask_t, *data)
+            norms[e + 1] = l1(params)
+    _, tr_acc = training._eval_stack(params, acts, x_tr, y_tr)
+    _, te_acc = training._eval_stack(params, acts, x_te, y_te)
+    ep, sd, ly = np.meshgrid(np.arange(epochs + 1), seed_list, names, indexing="ij")
+    table = pd.DataFrame({"seed": sd.ravel(), "epoch": ep.ravel(), "layer": ly.ravel(),
+                          "l1": norms.ravel()})
+    results = pd.DataFrame({"seed": seed_list, "train_accuracy": tr_acc.astype(float),
+                            "test_accuracy": te_acc.astype(float)})
+    results["learned"] = results["test_accuracy"] >= LEARNED_THRESHOLD
+    return table, results

@@ -1,0 +1,284 @@
+"""helpers.experiments: sweeps, summaries, the cache, dead-at-init, weight norms, bad input.
+
+The unit tests train for a few epochs only. The tests marked ``slow`` train with the
+tutorial's settings (500 epochs) over 20 seeds and assert the course's headline claims
+with margins measured beforehand (see the comment above each).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from helpers import experiments as ex
+from helpers.experiments import (
+    WeightL1,
+    dead_at_init,
+    grid_configs,
+    progress_enabled,
+    success_rate,
+    summarize,
+    sweep,
+    weight_l1_history,
+    wilson_ci,
+)
+from helpers.training import LEARNED_THRESHOLD, train, train_many
+
+FAST = {"seeds": [0, 1], "epochs": 3}
+
+
+# --------------------------------------------------------------------------- grid
+
+
+def test_grid_configs_order_like_parameter_grid():
+    configs = grid_configs({"depth": [1, 2], "activation": ["tanh", "relu"]})
+    assert configs == [{"depth": 1, "activation": "tanh"}, {"depth": 1, "activation": "relu"},
+                       {"depth": 2, "activation": "tanh"}, {"depth": 2, "activation": "relu"}]
+
+
+def test_grid_configs_list_of_grids_concatenates():
+    configs = grid_configs([{"depth": [1]}, {"depth": [3], "activation": ["relu"]}])
+    assert configs == [{"depth": 1}, {"depth": 3, "activation": "relu"}]
+
+
+@pytest.mark.parametrize("grid, err, match", [
+    ({}, ValueError, "must not be empty"),
+    ([], ValueError, "must not be empty"),
+    ({"depth": []}, ValueError, r"grid\['depth'\] must not be empty"),
+    ({"depth": [1], "lr": [0.1]}, ValueError, "unknown grid key"),
+    ({"depth": [1], "epochs": [10]}, ValueError, "arguments of sweep"),
+    ({"width": [5]}, ValueError, "must give 'depth'"),
+    ({"depth": [1], "activation": "relu"}, TypeError, "must be a list of values"),
+    ({"depth": 5}, TypeError, "must be a list of values"),
+    ({"depth": [1], "activation": ["tanh", "swish"]}, ValueError,
+     r"grid\['activation'\] value 'swish'"),
+    ({"depth": [0]}, ValueError, r"grid\['depth'\] value 0: depth must be at least 1"),
+    ({"depth": [2.5]}, TypeError, r"grid\['depth'\]"),
+    ({"depth": [1], "initializer": ["zeros"]}, ValueError, r"grid\['initializer'\]"),
+    ({"depth": [1], "optimizer": ["rmsprop"]}, ValueError, r"grid\['optimizer'\]"),
+    ({"depth": [1], "learning_rate": [0.0]}, ValueError, r"grid\['learning_rate'\]"),
+    ("depth", TypeError, "dict of lists"),
+])
+def test_bad_grid_is_refused_before_training(monkeypatch, grid, err, match):
+    monkeypatch.setattr(ex, "train_many", _must_not_train)
+    with pytest.raises(err, match=match):
+        sweep(grid, **FAST)
+
+
+def _must_not_train(*args, **kwargs):
+    raise AssertionError("sweep trained before checking its input")
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    ({"seeds": []}, ValueError, "seeds must not be empty"),
+    ({"seeds": [-1]}, ValueError, "seeds"),
+    ({"seeds": [2**32]}, ValueError, "seeds"),
+    ({"seeds": [1, 1]}, ValueError, "must not repeat"),
+    ({"seeds": 5}, TypeError, "seeds"),
+    ({"seeds": [0], "epochs": 0}, ValueError, "epochs"),
+    ({"seeds": [0], "progress": "yes"}, TypeError, "progress"),
+    ({"seeds": [0], "history": 1}, TypeError, "history"),
+    ({"seeds": [0], "cache_dir": 3}, TypeError, "cache_dir"),
+])
+def test_bad_arguments_are_refused_before_training(monkeypatch, kwargs, err, match):
+    monkeypatch.setattr(ex, "train_many", _must_not_train)
+    with pytest.raises(err, match=match):
+        sweep({"depth": [1]}, **kwargs)
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def test_sweep_rows_match_train_many(capsys):
+    df = sweep({"depth": [1, 2], "activation": ["relu"]}, **FAST)
+    assert list(df.columns) == ["depth", "activation", "seed", "epochs", "train_accuracy",
+                                "test_accuracy", "train_loss", "test_loss", "learned"]
+    assert len(df) == 4
+    assert df["seed"].tolist() == [0, 1, 0, 1]
+    ref = train_many(2, activation="relu", seeds=[0, 1], epochs=3)
+    got = df[df["depth"] == 2].reset_index(drop=True)
+    np.testing.assert_array_equal(got["test_accuracy"], ref["test_accuracy"])
+    np.testing.assert_array_equal(got["learned"], got["test_accuracy"] >= LEARNED_THRESHOLD)
+    # silent under pytest: nbval compares stderr, so no progress bar may appear
+    out = capsys.readouterr()
+    assert out.err == "" and out.out == ""
+
+
+def test_sweep_history_is_optional():
+    df = sweep({"depth": [1]}, history=True, **FAST)
+    assert "history" in df
+    assert len(df["history"][0]["val_accuracy"]) == 3
+    assert "history" not in sweep({"depth": [1]}, **FAST)
+
+
+def test_sweep_list_of_grids_fills_defaults():
+    df = sweep([{"depth": [1]}, {"depth": [1], "activation": ["relu"]}], **FAST)
+    assert df["activation"].tolist() == ["tanh", "tanh", "relu", "relu"]
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def test_cache_hit_is_identical_and_needs_no_training(tmp_path, monkeypatch):
+    first = sweep({"depth": [1, 2]}, cache_dir=tmp_path, history=True, **FAST)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 2 and all(f.suffix == ".npz" for f in files)
+    stamps = [f.stat().st_mtime_ns for f in files]
+    monkeypatch.setattr(ex, "train_many", _must_not_train)
+    again = sweep({"depth": [1, 2]}, cache_dir=tmp_path, history=True, **FAST)
+    pd.testing.assert_frame_equal(first.drop(columns="history"),
+                                  again.drop(columns="history"))
+    np.testing.assert_array_equal(first["history"][3]["loss"], again["history"][3]["loss"])
+    assert [f.stat().st_mtime_ns for f in sorted(tmp_path.iterdir())] == stamps
+    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".tmp")]
+
+
+@pytest.mark.parametrize("change", [
+    {"epochs": 4}, {"seeds": [0, 2]}, {"seeds": [1, 0]},
+])
+def test_cache_misses_when_the_run_changes(tmp_path, change):
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    sweep({"depth": [1]}, cache_dir=tmp_path, **{**FAST, **change})
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_cache_misses_when_code_or_versions_change(tmp_path, monkeypatch):
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    monkeypatch.setattr(ex, "_source_hash", lambda: "edited training.py")
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    monkeypatch.setattr(ex.tf, "__version__", "9.9.9")
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_cache_misses_when_data_change(tmp_path, circles):
+    (x_tr, y_tr), test = circles
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    sweep({"depth": [1]}, cache_dir=tmp_path, train_data=(x_tr, 1 - y_tr), test_data=test,
+          **FAST)
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_cache_same_result_under_default_spelling(tmp_path):
+    """A key left out and the same key given its default are the same run: one entry."""
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    sweep({"depth": [1], "width": [5], "optimizer": ["sgd"]}, cache_dir=tmp_path, **FAST)
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_corrupt_cache_file_is_refused_not_replaced(tmp_path):
+    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    (path,) = tmp_path.iterdir()
+    path.write_bytes(b"not an npz file")
+    with pytest.raises(ValueError, match="cannot be read"):
+        sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
+    assert path.read_bytes() == b"not an npz file"
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def test_wilson_ci_is_scipys():
+    ci = binomtest(7, 30).proportion_ci(method="wilson")
+    assert wilson_ci(7, 30) == pytest.approx((ci.low, ci.high))
+    with pytest.raises(ValueError, match="k must be at most"):
+        wilson_ci(4, 3)
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        wilson_ci(0, 0)
+
+
+def test_summarize_counts_and_quantiles():
+    df = pd.DataFrame({"depth": [1] * 4 + [5] * 4, "seed": list(range(4)) * 2,
+                       "test_accuracy": [0.8, 0.82, 0.5, 0.81, 0.5, 0.49, 0.75, 0.5],
+                       "learned": [True, True, False, True, False, False, True, False]})
+    s = summarize(df)
+    assert s["depth"].tolist() == [1, 5]
+    assert s["n"].tolist() == [4, 4]
+    assert s["n_learned"].tolist() == [3, 1]
+    assert s["share_learned"].tolist() == [0.75, 0.25]
+    assert s["median_accuracy"].tolist() == pytest.approx([0.805, 0.5])
+    lo, hi = wilson_ci(3, 4)
+    assert (s["ci_low"][0], s["ci_high"][0]) == pytest.approx((lo, hi))
+    pd.testing.assert_frame_equal(success_rate(df, by="depth"), s)
+    with pytest.raises(ValueError, match="unknown column"):
+        summarize(df, by="width")
+    with pytest.raises(ValueError, match="empty"):
+        summarize(df.iloc[:0])
+
+
+def test_summarize_keeps_none_valued_configurations():
+    df = pd.DataFrame({"learning_rate": [None, None, 0.01], "seed": [0, 1, 0],
+                       "test_accuracy": [0.8, 0.5, 0.8], "learned": [True, False, True]})
+    assert summarize(df)["n"].tolist() == [2, 1]
+
+
+def test_progress_rule(monkeypatch):
+    for var in ("PYTEST_CURRENT_TEST", "NBVAL", "CI", "TQDM_DISABLE"):
+        monkeypatch.delenv(var, raising=False)
+    assert progress_enabled(None) is True
+    monkeypatch.setenv("NBVAL", "1")
+    assert progress_enabled(None) is False
+    assert progress_enabled(True) is True
+
+
+# --------------------------------------------------------------------------- dead at init
+
+
+def test_dead_at_init_uses_build_mlps_weights(circles):
+    """The drawn weights are build_mlp's: the recomputed output spread matches Keras'."""
+    from helpers import seed_everything
+    from helpers.models import build_mlp
+
+    (x_tr, _), _ = circles
+    df = dead_at_init(8, 3, seeds=range(6), x=x_tr)
+    for seed, spread in zip(df["seed"], df["output_spread"]):
+        seed_everything(int(seed))
+        model = build_mlp(8, 3, "relu", "he_uniform")
+        logits = x_tr
+        for layer in model.layers[:-1]:
+            logits = layer(logits)
+        out = model.layers[-1]
+        logit = np.asarray(logits) @ np.asarray(out.kernel)
+        assert float(np.ptp(logit)) == pytest.approx(spread, rel=1e-4, abs=1e-6)
+
+
+def test_dead_at_init_flags_constant_networks():
+    df = dead_at_init([1, 30], [1, 50], seeds=range(20))
+    share = summarize(df, by=["depth", "width"], outcome="dead").set_index(["depth", "width"])
+    assert share.loc[(1, 50), "share_dead"] == 0.0
+    assert share.loc[(30, 1), "share_dead"] >= 0.9      # one unit: a ReLU chain dies fast
+    assert (df.loc[df["dead_layer"] > 0, "dead"]).all()
+    tanh = dead_at_init(30, 2, seeds=range(10), activation="tanh", initializer="glorot_uniform")
+    assert not tanh["dead"].any()
+
+
+@pytest.mark.parametrize("kwargs, err", [
+    ({"depth": 0}, ValueError), ({"depth": []}, ValueError), ({"depth": "5"}, TypeError),
+    ({"depth": 5, "width": [0]}, ValueError), ({"depth": 5, "activation": "gelu"}, ValueError),
+    ({"depth": 5, "seeds": []}, ValueError),
+])
+def test_dead_at_init_bad_input(kwargs, err):
+    with pytest.raises(err):
+        dead_at_init(**kwargs)
+
+
+# --------------------------------------------------------------------------- weight norms
+
+
+def test_weight_l1_history_matches_callback_on_train(circles):
+    from helpers import seed_everything
+    from helpers.models import build_mlp
+
+    norms, results = weight_l1_history(3, seeds=[4, 7], epochs=5)
+    assert len(norms) == 2 * 6 * 4  # seeds x (epochs + 1) x layers
+    ref = train_many(3, seeds=[4, 7], epochs=5)
+    np.testing.assert_array_equal(results["test_accuracy"], ref["test_accuracy"])
+    seed_everything(7)
+    model = build_mlp(3)
+    cb = WeightL1()
+    train(model, *circles, epochs=5, seed=7, callbacks=[cb])
+    mine = norms[norms["seed"] == 7].reset_index(drop=True)
+    assert cb.table["layer"].tolist() == mine["layer"].tolist()
+    np.testing.assert_allclose(cb.table["l1"], mine["l1"], rtol=1e-5)
