@@ -10,6 +10,7 @@ one configuration at once, their weights stacked on a leading axis.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import numbers
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,20 @@ LEARNED_THRESHOLD = 0.70
 #: The tutorial's optimizer settings.
 TUTORIAL_LEARNING_RATE = 0.01
 TUTORIAL_MOMENTUM = 0.9
+
+class _NoRetracingNotice(logging.Filter):
+    """Drop TensorFlow's "N out of the last N calls ... triggered tf.function retracing" notice.
+
+    The trainer compiles one function per architecture and data shape on purpose (and caches
+    it), so the notice is expected here and would only clutter notebook output.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+if not any(isinstance(f, _NoRetracingNotice) for f in tf.get_logger().filters):
+    tf.get_logger().addFilter(_NoRetracingNotice())
 
 _ACTIVATIONS = {
     "linear": tf.identity,
