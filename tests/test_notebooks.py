@@ -33,7 +33,7 @@ def test_notebook(notebook, check, repo_url):
 
 def test_notebooks_found_when_folder_not_empty():
     """A notebook saved elsewhere or misnamed would silently escape every check above."""
-    others = [p.name for p in NOTEBOOKS.iterdir() if not p.name.startswith(".")]
+    others = [p.name for p in NOTEBOOKS.glob("*") if not p.name.startswith(".")]
     if others:
         assert PATHS, f"notebooks/ holds {others} but no .ipynb file"
 
