@@ -405,7 +405,7 @@ def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
         raise ValueError("results is empty")
     if outcome not in results.columns:
         raise ValueError(f"results has no column {outcome!r}")
-    skip = set(_RESULT_COLUMNS) | {outcome, "dead_layer", "output_spread"}
+    skip = set(_RESULT_COLUMNS) | {outcome, "dead_layer", "hidden_spread"}
     if by is None:
         by = [c for c in results.columns if c not in skip]
     elif isinstance(by, str):
@@ -466,19 +466,24 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
                  tol: float = 1e-6) -> pd.DataFrame:
     """Which freshly initialized networks are already constant functions of their input.
 
-    For each depth, width and seed, draws exactly the weights of
+    For each width and seed, draws exactly the hidden-layer weights of
     ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` (the
     same initializer calls in the same order; biases start at zero) and runs ``x``
     (default: all 1000 inputs of the circles data) through them. A network is *dead at
-    initialization* when some hidden layer outputs 0 in every unit for every input (a
-    ReLU layer cut off: nothing after it can depend on the input), or when the spread
-    (max - min) of its output logit over ``x`` is below ``tol``.
+    initialization* when the outputs of its last hidden layer are the same for every
+    input (every unit's spread, max - min over ``x``, below ``tol``): whatever the
+    output layer's weights, the network then predicts one constant. For ReLU this
+    happens when some hidden layer outputs 0 in every unit for every input (Lu et al.,
+    2019): nothing after it depends on the input, and no gradient reaches the layers
+    before it, so training cannot revive it.
 
-    Returns one row per (depth, width, seed): ``depth``, ``width``, ``activation``,
-    ``initializer``, ``seed``, ``dead`` (bool), ``dead_layer`` (first all-zero hidden
-    layer, 0 if none), ``output_spread``. Summarize with ``summarize(df, outcome="dead")``.
-    Supports the activations relu, tanh, linear and sigmoid. Refuses depth/width < 1,
-    unknown names and bad seeds.
+    Hidden layer i is the same draw for every depth >= i, so each (width, seed) is drawn
+    once, to the largest depth. Returns one row per (depth, width, seed): ``depth``,
+    ``width``, ``activation``, ``initializer``, ``seed``, ``dead`` (bool),
+    ``dead_layer`` (the first hidden layer constant over ``x``, 0 if none) and
+    ``hidden_spread`` (the largest spread of a unit of the last hidden layer).
+    Summarize with ``summarize(df, outcome="dead")``. Supports the activations relu,
+    tanh, linear and sigmoid. Refuses depth/width < 1, unknown names and bad seeds.
     """
     depths = _as_int_list("depth", depth)
     widths = _as_int_list("width", width)
@@ -494,30 +499,30 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"x must have shape (n_samples, n_features), got {x.shape}")
     act = _NUMPY_ACTIVATIONS[activation]
-    out_init = resolve_output_initializer(initializer, None)
+    max_depth = max(depths)
     rows = []
-    for d in depths:
-        for w in widths:
-            for s in seed_list:
-                seed_everything(s)
-                h = x
-                dead_layer = 0
-                fan_in = x.shape[1]
-                for i in range(1, d + 1):
-                    kernel = np.asarray(make_initializer(initializer)((fan_in, w)),
-                                        dtype=np.float64)
-                    h = act(h @ kernel)
-                    fan_in = w
-                    if dead_layer == 0 and not np.any(h):
-                        dead_layer = i
-                kernel = np.asarray(make_initializer(out_init)((fan_in, 1)), dtype=np.float64)
-                logit = h @ kernel
-                spread = float(np.ptp(logit))
+    for w in widths:
+        for s in seed_list:
+            seed_everything(s)
+            h = x
+            fan_in = x.shape[1]
+            spreads = []
+            for _ in range(max_depth):
+                kernel = np.asarray(make_initializer(initializer)((fan_in, w)),
+                                    dtype=np.float64)
+                h = act(h @ kernel)
+                fan_in = w
+                spreads.append(float(np.ptp(h, axis=0).max()))
+            constant = [i + 1 for i, sp in enumerate(spreads) if sp < tol]
+            first = constant[0] if constant else 0
+            for d in depths:
+                dead_layer = first if 0 < first <= d else 0
                 rows.append({"depth": d, "width": w, "activation": activation,
                              "initializer": initializer, "seed": s,
-                             "dead": bool(dead_layer > 0 or spread < tol),
-                             "dead_layer": dead_layer, "output_spread": spread})
-    return pd.DataFrame(rows)
+                             "dead": bool(spreads[d - 1] < tol or dead_layer > 0),
+                             "dead_layer": dead_layer, "hidden_spread": spreads[d - 1]})
+    df = pd.DataFrame(rows)
+    return df.sort_values(["depth", "width"], kind="stable", ignore_index=True)
 
 
 # --------------------------------------------------------------------------- weight norms

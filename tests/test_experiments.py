@@ -227,21 +227,22 @@ def test_progress_rule(monkeypatch):
 
 
 def test_dead_at_init_uses_build_mlps_weights(circles):
-    """The drawn weights are build_mlp's: the recomputed output spread matches Keras'."""
+    """The drawn weights are build_mlp's: the last hidden layer's spread matches Keras'."""
     from helpers import seed_everything
     from helpers.models import build_mlp
 
     (x_tr, _), _ = circles
-    df = dead_at_init(8, 3, seeds=range(6), x=x_tr)
-    for seed, spread in zip(df["seed"], df["output_spread"]):
+    df = dead_at_init([4, 8], 3, seeds=range(6), x=x_tr)
+    for depth, seed, spread in zip(df["depth"], df["seed"], df["hidden_spread"]):
         seed_everything(int(seed))
-        model = build_mlp(8, 3, "relu", "he_uniform")
-        logits = x_tr
+        model = build_mlp(int(depth), 3, "relu", "he_uniform")
+        h = x_tr
         for layer in model.layers[:-1]:
-            logits = layer(logits)
-        out = model.layers[-1]
-        logit = np.asarray(logits) @ np.asarray(out.kernel)
-        assert float(np.ptp(logit)) == pytest.approx(spread, rel=1e-4, abs=1e-6)
+            h = layer(h)
+        assert float(np.ptp(np.asarray(h), axis=0).max()) == pytest.approx(spread, rel=1e-4,
+                                                                            abs=1e-6)
+    alone = dead_at_init(4, 3, seeds=range(6), x=x_tr)
+    pd.testing.assert_frame_equal(alone, df[df["depth"] == 4].reset_index(drop=True))
 
 
 def test_dead_at_init_flags_constant_networks():

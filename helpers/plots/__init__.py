@@ -14,3 +14,12 @@ __all__ = [
     "plot_decision_boundary",
     "plot_seed_accuracies",
 ]
+
+# Experiments over many seeds (notebooks 06 and 07).
+from helpers.plots.experiments import (  # noqa: E402
+    plot_layer_norms,
+    plot_rate_heatmap,
+    plot_success_rate,
+)
+
+__all__ += ["plot_layer_norms", "plot_rate_heatmap", "plot_success_rate"]
