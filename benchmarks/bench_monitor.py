@@ -1,0 +1,70 @@
+"""Cost of GradientMonitor: helpers.training.train (500 epochs, 5-layer tanh U(0, 1) model)
+with and without the monitor. Target: ratio <= 1.5. Run: ``python benchmarks/bench_monitor.py``."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+import keras  # noqa: E402
+
+from helpers import seed_everything  # noqa: E402
+from helpers.data import load_circles  # noqa: E402
+from helpers.gradients import GradientMonitor  # noqa: E402
+from helpers.models import build_mlp  # noqa: E402
+from helpers.training import train  # noqa: E402
+
+TARGET_RATIO = 1.5
+
+
+class _NoOp(keras.callbacks.Callback):
+    """A callback that does nothing: isolates train's own per-epoch callback path."""
+
+
+def _time_train(make_callbacks, train_data, test_data, epochs: int) -> float:
+    seed_everything(0)
+    model = build_mlp(5)
+    callbacks = make_callbacks(train_data)
+    start = time.perf_counter()
+    train(model, train_data, test_data, epochs=epochs, seed=0, callbacks=callbacks)
+    return time.perf_counter() - start
+
+
+def main(repeats: int = 5, epochs: int = 500) -> dict[str, float]:
+    """Print and return the median seconds of ``train`` without callbacks, with a no-op
+    callback, and with a GradientMonitor on the training set, and the monitor's ratio."""
+    train_data, test_data = load_circles()
+    variants = {
+        "train": lambda d: None,
+        "train + no-op callback": lambda d: [_NoOp()],
+        "train + GradientMonitor": lambda d: [GradientMonitor(*d)],
+    }
+    for make in variants.values():  # warm-up: tracing and compiling are not measured
+        _time_train(make, train_data, test_data, 2)
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(repeats):  # interleaved, so background load hits every variant alike
+        for name, make in variants.items():
+            times[name].append(_time_train(make, train_data, test_data, epochs))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"GradientMonitor benchmark: 5-layer tanh MLP, {epochs} epochs, "
+          f"median of {repeats} runs")
+    for name, t in med.items():
+        print(f"  {name:26s} {t:6.2f} s")
+    ratio = med["train + GradientMonitor"] / med["train"]
+    callback_path = med["train + no-op callback"] / med["train"]
+    monitor_own = med["train + GradientMonitor"] / med["train + no-op callback"]
+    print(f"  ratio monitor / train: {ratio:.2f} (target <= {TARGET_RATIO})")
+    print(f"  of which train's own callback path: {callback_path:.2f}; "
+          f"monitor / no-op callback: {monitor_own:.2f}")
+    return {**med, "ratio": ratio, "callback_path_ratio": callback_path,
+            "monitor_vs_noop_ratio": monitor_own}
+
+
+if __name__ == "__main__":
+    main()
