@@ -10,6 +10,8 @@
 
 VENV ?= .venv
 PYTHON ?= python3
+# Extra JupyterLab options, e.g. make lab LAB_ARGS="--no-browser --port=8899" (as root: --allow-root)
+LAB_ARGS ?=
 
 BIN := $(VENV)/bin
 VPY := $(BIN)/python
@@ -48,7 +50,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@touch $@
 
 lab: install
-	$(TF_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks
+	@mkdir -p notebooks
+	$(TF_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 # One pytest run: the repository tests and nbval over every notebook. With no notebooks yet
 # (or no notebooks/ folder, which git does not keep empty) tests/ alone still runs, so pytest
