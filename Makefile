@@ -35,7 +35,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@if [ ! -x $(VPY) ]; then \
 	  $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
 	    echo "error: the course needs Python >= 3.11, but '$(PYTHON)' is" \
-	         "$$($(PYTHON) --version 2>&1 || echo 'not found')."; \
+	         "$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found')."; \
 	    echo "       Install Python 3.11+ and run: make PYTHON=python3.11 $(or $(MAKECMDGOALS),install)"; \
 	    exit 1; }; \
 	  echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
