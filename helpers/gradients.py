@@ -543,6 +543,29 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
                      loss=loss, model_name=model.name)
 
 
+def layer_outputs(model: keras.Model, x: object,
+                  pre_activation: bool = False) -> dict[str, np.ndarray]:
+    """Return ``{layer name: array (n_rows, units)}`` for every Dense layer on inputs ``x``:
+    the layer's outputs, or with ``pre_activation=True`` its pre-activations
+    ``z = inputs @ kernel + bias``. Refuses what :func:`dense_layers` refuses and an ``x``
+    that is not (n, n_features)."""
+    layers = dense_layers(model)
+    x, _ = check_xy(x, np.zeros(len(np.asarray(x))), what="layer_outputs data")
+    n_in = model.inputs[0].shape[-1]
+    if n_in is not None and x.shape[1] != n_in:
+        raise ValueError(f"layer_outputs: x has {x.shape[1]} features but the model "
+                         f"expects {n_in}")
+    wanted = [lay.input if pre_activation else lay.output for lay in layers]
+    values = keras.Model(model.inputs[0], wanted)(tf.constant(x), training=False)
+    out = {}
+    for lay, v in zip(layers, values):
+        v = np.asarray(v)
+        if pre_activation:
+            v = v @ np.asarray(lay.kernel) + (0.0 if lay.bias is None else np.asarray(lay.bias))
+        out[lay.name] = v
+    return out
+
+
 def layer_gradients(model: keras.Model, x: object, y: object) -> pd.DataFrame:
     """Return one row per Dense layer with the mean |kernel gradient| and the activation
     statistics on ``(x, y)`` (the table of :func:`diagnose`, without the findings)."""
@@ -550,7 +573,7 @@ def layer_gradients(model: keras.Model, x: object, y: object) -> pd.DataFrame:
 
 
 __all__: Sequence[str] = ("GradientMonitor", "diagnose", "Diagnosis", "Finding",
-                          "dense_layers", "layer_gradients", "FINDING_KINDS",
+                          "dense_layers", "layer_gradients", "layer_outputs", "FINDING_KINDS",
                           "TANH_SATURATION", "SIGMOID_SATURATION", "UPDATE_RATIO_TARGET",
                           "VANISHING_RATIO", "EXPLODING_RATIO", "SATURATED_SHARE",
                           "DEAD_SHARE")

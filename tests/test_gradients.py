@@ -356,3 +356,45 @@ def test_diagnose_refuses_bad_input(circles):
 
 def test_dead_share_threshold_is_documented():
     assert 0 < DEAD_SHARE < 1
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_gradient_plots_draw(circles):
+    import matplotlib.pyplot as plt
+
+    from helpers.gradients import layer_outputs
+    from helpers.plots import (
+        plot_activation_histograms,
+        plot_gradient_heatmap,
+        plot_layer_gradients,
+        plot_update_ratio,
+        plot_variance_by_layer,
+    )
+
+    (x, y), test = circles
+    model = _model(0, depth=3)
+    mon = GradientMonitor(x, y)
+    train(model, (x, y), test, epochs=3, callbacks=[mon])
+    ax = plot_layer_gradients(mon, title="t")
+    assert ax.get_yscale() == "log" and len(ax.get_lines()) == 4
+    ax = plot_gradient_heatmap(mon.table, vmin=1e-6, vmax=1)
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "hidden_1"
+    ax = plot_update_ratio(mon)
+    assert any(np.allclose(line.get_ydata(), 1e-3) for line in ax.get_lines())
+    outs = layer_outputs(model, x)
+    assert list(outs) == ["hidden_1", "hidden_2", "hidden_3", "output"]
+    assert outs["hidden_1"].shape == (500, 5)
+    z = layer_outputs(model, x, pre_activation=True)
+    np.testing.assert_allclose(np.tanh(z["hidden_2"]), outs["hidden_2"], atol=1e-5)
+    fig = plot_activation_histograms({"a": outs, "b": outs, "c": outs})
+    assert len([a for a in fig.axes if a.get_visible()]) == 3
+    plot_variance_by_layer({"m": [1.0, 2.0]}, {"m": [1.0, 1.0]})
+    with pytest.raises(TypeError, match="GradientMonitor"):
+        plot_layer_gradients([1, 2])
+    with pytest.raises(ValueError, match="parameter"):
+        plot_layer_gradients(mon, parameter="weights")
+    with pytest.raises(ValueError, match="empty"):
+        plot_layer_gradients(GradientMonitor(x, y))
+    plt.close("all")

@@ -23,3 +23,15 @@ from helpers.plots.experiments import (  # noqa: E402
 )
 
 __all__ += ["plot_layer_norms", "plot_rate_heatmap", "plot_success_rate"]
+
+# Per-layer gradients, activations and update sizes (notebook 05).
+from helpers.plots.gradients import (  # noqa: E402
+    plot_activation_histograms,
+    plot_gradient_heatmap,
+    plot_layer_gradients,
+    plot_update_ratio,
+    plot_variance_by_layer,
+)
+
+__all__ += ["plot_activation_histograms", "plot_gradient_heatmap", "plot_layer_gradients",
+            "plot_update_ratio", "plot_variance_by_layer"]
