@@ -91,6 +91,8 @@ def execute(path: Path) -> float:
         record_timing=False,
         allow_errors=False,
         on_cell_start=on_cell_start,
+        # The kernel's own log (e.g. ipykernel's "running over TCP" notice) is console noise.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     start = time.perf_counter()
     try:
