@@ -35,3 +35,8 @@ from helpers.plots.gradients import (  # noqa: E402
 
 __all__ += ["plot_activation_histograms", "plot_gradient_heatmap", "plot_layer_gradients",
             "plot_update_ratio", "plot_variance_by_layer"]
+
+# The gradient-flow lab (notebook 08).
+from helpers.plots.lab import plot_gradient_flow, plot_lab  # noqa: E402
+
+__all__ += ["plot_gradient_flow", "plot_lab"]
