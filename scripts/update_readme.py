@@ -1,11 +1,12 @@
 """Rewrite the README's table of notebooks (Colab and Binder link per notebook) from notebooks/.
 
-Usage: python scripts/update_readme.py [--check]
+Usage: python scripts/update_readme.py [--check] [--tracked]
 
 The table sits between the `<!-- notebooks:start -->` and `<!-- notebooks:end -->` lines of
 README.md; each notebook's title is its H1 without the `NN ·` prefix. Links are built from the
 Repository URL in pyproject.toml and branch `main`. With --check nothing is written and the exit
-status is 1 when the table is out of date.
+status is 1 when the table is out of date. With --tracked only notebooks known to git are listed
+(for committing the README while other notebooks are still in progress).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -45,13 +47,24 @@ def notebook_title(path: Path) -> str:
     return path.stem
 
 
-def table() -> str:
+def notebooks(tracked: bool = False) -> list[Path]:
+    paths = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if tracked:
+        out = subprocess.run(
+            ["git", "ls-files", "notebooks"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout
+        known = {REPO / line for line in out.splitlines()}
+        paths = [p for p in paths if p in known]
+    return paths
+
+
+def table(tracked: bool = False) -> str:
     _, slug = repository_slug()
     rows = [
         "| # | Notebook | Colab | Binder |",
         "| --- | --- | --- | --- |",
     ]
-    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in notebooks(tracked):
         name = path.name
         colab = f"https://colab.research.google.com/github/{slug}/blob/{BRANCH}/notebooks/{name}"
         binder = f"https://mybinder.org/v2/gh/{slug}/{BRANCH}?urlpath=lab/tree/notebooks/{name}"
@@ -65,19 +78,20 @@ def table() -> str:
     return "\n".join(rows)
 
 
-def updated(readme: str) -> str:
+def updated(readme: str, tracked: bool = False) -> str:
     pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(readme):
         raise SystemExit(f"README.md lacks the {START} ... {END} lines")
-    return pattern.sub(lambda _: f"{START}\n{table()}\n{END}", readme)
+    return pattern.sub(lambda _: f"{START}\n{table(tracked)}\n{END}", readme)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report whether it is stale")
+    parser.add_argument("--tracked", action="store_true", help="list only notebooks known to git")
     args = parser.parse_args(argv)
     old = README.read_text(encoding="utf-8")
-    new = updated(old)
+    new = updated(old, args.tracked)
     if args.check:
         if new != old:
             print("README.md's notebook table is out of date: run `make readme`.")
