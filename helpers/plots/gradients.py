@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 _COLUMNS = ("epoch", "layer", "parameter")
 
@@ -174,6 +175,7 @@ def plot_variance_by_layer(measured: Mapping[str, Sequence[float]],
             ax.plot(np.arange(1, len(pred) + 1), pred, "--", color=color,
                     label=f"{label}: predicted")
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("hidden layer")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
