@@ -54,8 +54,9 @@ def resolve_output_initializer(initializer: str, output_initializer: str | None)
 def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
               initializer: str = TUTORIAL_INITIALIZER,
               output_initializer: str | None = None,
-              n_inputs: int = 2) -> keras.Sequential:
-    """Return an uncompiled ``keras.Sequential`` MLP for binary classification.
+              n_inputs: int = 2, batch_norm: bool = False,
+              residual: bool = False) -> keras.Model:
+    """Return an uncompiled Keras MLP for binary classification.
 
     Layers: ``keras.Input(shape=(n_inputs,))``, then ``depth`` hidden ``Dense(width,
     activation)`` layers named ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1,
@@ -63,7 +64,19 @@ def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
     layer draws its own weights; biases start at zero (Keras' default). For the output
     layer's initializer when ``output_initializer`` is None, see
     :func:`resolve_output_initializer`. Call :func:`helpers.seed_everything` first for
-    reproducible weights. Refuses depth or width below 1 and unknown names.
+    reproducible weights.
+
+    Options (both off by default, which gives a ``keras.Sequential``; with either on the
+    result is a functional ``keras.Model``):
+
+    - ``batch_norm``: each hidden block is ``Dense`` (no activation) -> ``BatchNormalization``
+      (``hidden_i_bn``, Keras defaults) -> ``Activation`` (``hidden_i_act``), after Ioffe &
+      Szegedy (2015).
+    - ``residual``: hidden layers 2 ... depth add their input to their output
+      (``hidden_i_add``): h = h + block(h), after He et al. (2016). The first hidden layer
+      changes the width from ``n_inputs`` to ``width`` and has no skip. Needs depth >= 2.
+
+    Refuses depth or width below 1, unknown names, and residual with depth 1.
     """
     depth = check_int("depth", depth, minimum=1)
     width = check_int("width", width, minimum=1)
@@ -71,14 +84,42 @@ def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
     check_choice("activation", activation, ACTIVATIONS)
     check_choice("initializer", initializer, INITIALIZERS)
     out_init = resolve_output_initializer(initializer, output_initializer)
+    for name, flag in (("batch_norm", batch_norm), ("residual", residual)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    if residual and depth < 2:
+        raise ValueError("residual=True needs depth >= 2: the first hidden layer maps the "
+                         f"{n_inputs} inputs to width {width} and cannot have a skip connection")
+    if activation == "linear" and batch_norm:
+        raise ValueError("activation='linear' with batch_norm=True makes the whole network "
+                         "linear; choose a non-linear activation")
 
-    model = keras.Sequential(name=f"mlp_{depth}x{width}_{activation}")
-    model.add(keras.Input(shape=(n_inputs,)))
+    if not batch_norm and not residual:
+        model = keras.Sequential(name=f"mlp_{depth}x{width}_{activation}")
+        model.add(keras.Input(shape=(n_inputs,)))
+        for i in range(1, depth + 1):
+            model.add(keras.layers.Dense(width, activation=activation,
+                                         kernel_initializer=make_initializer(initializer),
+                                         name=f"hidden_{i}"))
+        model.add(keras.layers.Dense(1, activation="sigmoid",
+                                     kernel_initializer=make_initializer(out_init),
+                                     name="output"))
+        return model
+
+    inputs = keras.Input(shape=(n_inputs,))
+    h = inputs
     for i in range(1, depth + 1):
-        model.add(keras.layers.Dense(width, activation=activation,
-                                     kernel_initializer=make_initializer(initializer),
-                                     name=f"hidden_{i}"))
-    model.add(keras.layers.Dense(1, activation="sigmoid",
-                                 kernel_initializer=make_initializer(out_init),
-                                 name="output"))
-    return model
+        name = f"hidden_{i}"
+        init = make_initializer(initializer)
+        if batch_norm:
+            z = keras.layers.Dense(width, kernel_initializer=init, name=name)(h)
+            z = keras.layers.BatchNormalization(name=f"{name}_bn")(z)
+            a = keras.layers.Activation(activation, name=f"{name}_act")(z)
+        else:
+            a = keras.layers.Dense(width, activation=activation, kernel_initializer=init,
+                                   name=name)(h)
+        h = keras.layers.Add(name=f"{name}_add")([h, a]) if residual and i > 1 else a
+    outputs = keras.layers.Dense(1, activation="sigmoid",
+                                 kernel_initializer=make_initializer(out_init), name="output")(h)
+    tags = "_bn" * batch_norm + "_res" * residual
+    return keras.Model(inputs, outputs, name=f"mlp_{depth}x{width}_{activation}{tags}")

@@ -153,15 +153,56 @@ def _matmul(h: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
     return tf.matmul(h, w)
 
 
-def _forward(x: tf.Tensor, params: Sequence[tf.Tensor], acts: Sequence[str]) -> tf.Tensor:
-    """Logits of S stacked MLPs. x: [S, B, d] or [N, d] (shared); returns [S, B, 1]."""
+#: Keras' BatchNormalization defaults, used by build_mlp(batch_norm=True).
+BN_MOMENTUM = 0.99
+BN_EPSILON = 1e-3
+
+
+def _n_state(arch: tuple) -> int:
+    """Number of non-trained state tensors (BatchNormalization moving mean and variance)."""
+    return 2 * sum(1 for _, bn, _ in arch if bn)
+
+
+def _forward(x: tf.Tensor, params: Sequence[tf.Tensor], arch: tuple,
+             state: Sequence[tf.Tensor] = (), training: bool = False,
+             mask: tf.Tensor | None = None) -> tuple[tf.Tensor, list[tf.Tensor]]:
+    """Logits of S stacked networks and their updated BatchNormalization state.
+
+    ``arch`` holds one ``(activation, batch_norm, residual)`` triple per Dense layer, the
+    last one being the sigmoid output (its logits are returned). x: [S, B, d] or shared
+    [N, d]; returns ([S, B, 1], state). In training mode BatchNormalization uses the
+    statistics of the batch (rows where ``mask`` is 1) and updates its moving averages.
+    """
     h = x
-    n_layers = len(acts)
-    for i in range(n_layers):
-        w, b = params[2 * i], params[2 * i + 1]
+    pi = si = 0
+    new_state: list[tf.Tensor] = []
+    last = len(arch) - 1
+    for li, (act, bn, res) in enumerate(arch):
+        w, b = params[pi], params[pi + 1]
+        pi += 2
         z = _matmul(h, w) + b[:, None, :]
-        h = _ACTIVATIONS[acts[i]](z) if i < n_layers - 1 else z
-    return h
+        if li == last:
+            return z, new_state
+        if bn:
+            gamma, beta = params[pi], params[pi + 1]
+            moving_mean, moving_var = state[si], state[si + 1]
+            pi += 2
+            si += 2
+            if training:
+                m = mask[None, :, None]
+                count = tf.reduce_sum(mask)
+                mean = tf.reduce_sum(z * m, axis=1) / count
+                var = tf.reduce_sum(tf.square(z - mean[:, None, :]) * m, axis=1) / count
+                new_state += [moving_mean * BN_MOMENTUM + mean * (1 - BN_MOMENTUM),
+                              moving_var * BN_MOMENTUM + var * (1 - BN_MOMENTUM)]
+            else:
+                mean, var = moving_mean, moving_var
+                new_state += [moving_mean, moving_var]
+            z = ((z - mean[:, None, :]) * tf.math.rsqrt(var[:, None, :] + BN_EPSILON)
+                 * gamma[:, None, :] + beta[:, None, :])
+        a = _ACTIVATIONS[act](z)
+        h = h + a if res else a
+    raise ValueError("arch must end with the output layer")
 
 
 def _bce_and_hits(logits: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -216,8 +257,12 @@ def _update(params, slots, grads, step, spec: OptimizerSpec):
     return new_p, [m for m, _ in new_s] + [v for _, v in new_s]
 
 
-def _make_runner(acts: tuple[str, ...], spec: OptimizerSpec, batch_size: int):
-    """Build the compiled function that trains S stacked models for a few epochs."""
+def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
+    """Build the compiled function that trains S stacked models for a few epochs.
+
+    ``slots`` holds the optimizer's slots followed by the BatchNormalization state.
+    """
+    n_state = _n_state(arch)
 
     @tf.function(jit_compile=False)  # XLA was 3-6x slower here: tiny batched matmuls
     def run(params, slots, step, idx, mask, x_tr, y_tr, x_te, y_te):
@@ -232,13 +277,17 @@ def _make_runner(acts: tuple[str, ...], spec: OptimizerSpec, batch_size: int):
             m = mask[i * batch_size:(i + 1) * batch_size]             # [B]
             xb, yb = tf.gather(x_tr, rows), tf.gather(y_tr, rows)       # [S, B, d], [S, B, 1]
             count = tf.reduce_sum(m)
+            opt_slots = list(slots[:len(slots) - n_state])
+            state = list(slots[len(slots) - n_state:])
             with tf.GradientTape() as tape:
                 tape.watch(params)
-                ce, hits = _bce_and_hits(_forward(xb, params, acts), yb)
+                logits, state = _forward(xb, params, arch, state, training=True, mask=m)
+                ce, hits = _bce_and_hits(logits, yb)
                 per_model = tf.reduce_sum(ce * m, axis=1) / count       # [S]
                 total = tf.reduce_sum(per_model)
             grads = tape.gradient(total, params)
-            params, slots = _update(params, slots, grads, step, spec)
+            params, opt_slots = _update(params, opt_slots, grads, step, spec)
+            slots = list(opt_slots) + list(state)
             return (i + 1, params, slots, step + 1, loss_sum + per_model * count,
                     hit_sum + tf.reduce_sum(hits * m, axis=1), order)
 
@@ -248,7 +297,8 @@ def _make_runner(acts: tuple[str, ...], spec: OptimizerSpec, batch_size: int):
             _, params, slots, step, loss_sum, hit_sum, _ = tf.while_loop(
                 lambda i, *_: i < n_steps, one_step,
                 (tf.constant(0), params, slots, step, zeros, zeros, idx[e]))
-            ce, hits = _bce_and_hits(_forward(x_te, params, acts), y_te)
+            state = list(slots[len(slots) - n_state:])
+            ce, hits = _bce_and_hits(_forward(x_te, params, arch, state)[0], y_te)
             vals = (loss_sum / n_train, hit_sum / n_train,
                     tf.reduce_mean(ce, axis=1), tf.reduce_mean(hits, axis=1))
             acc = tuple(a.write(e, v) for a, v in zip(acc, vals))
@@ -265,17 +315,18 @@ def _make_runner(acts: tuple[str, ...], spec: OptimizerSpec, batch_size: int):
 _RUNNERS: dict[tuple, Any] = {}  # compiled-function cache: avoids re-tracing, holds no results
 
 
-def _runner(acts: tuple[str, ...], spec: OptimizerSpec, batch_size: int):
-    key = (acts, spec, batch_size)
+def _runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
+    key = (arch, spec, batch_size)
     if key not in _RUNNERS:
-        _RUNNERS[key] = _make_runner(acts, spec, batch_size)
+        _RUNNERS[key] = _make_runner(arch, spec, batch_size)
     return _RUNNERS[key]
 
 
-def _eval_stack(params: Sequence[tf.Tensor], acts: tuple[str, ...], x: np.ndarray,
-                y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return (loss, accuracy) per stacked model on the whole of (x, y)."""
-    ce, hits = _bce_and_hits(_forward(tf.constant(x), list(params), acts), tf.constant(y))
+def _eval_stack(params: Sequence[tf.Tensor], arch: tuple, x: np.ndarray, y: np.ndarray,
+                state: Sequence[tf.Tensor] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Return (loss, accuracy) per stacked model on the whole of (x, y) (inference mode)."""
+    logits, _ = _forward(tf.constant(x), list(params), arch, list(state))
+    ce, hits = _bce_and_hits(logits, tf.constant(y))
     return tf.reduce_mean(ce, axis=1).numpy(), tf.reduce_mean(hits, axis=1).numpy()
 
 
@@ -294,75 +345,157 @@ def _orders(seeds: Sequence[int | None], epochs: int, n: int, batch_size: int,
     return idx, mask
 
 
-def _slots_for(params: Sequence[tf.Tensor], spec: OptimizerSpec) -> list[tf.Tensor]:
+def _slots_for(params: Sequence[tf.Tensor], spec: OptimizerSpec,
+               state: Sequence[tf.Tensor] = ()) -> list[tf.Tensor]:
+    """Zeroed optimizer slots, followed by the BatchNormalization ``state`` if any."""
     zeros = [tf.zeros_like(p) for p in params]
-    return zeros + [tf.zeros_like(p) for p in params] if spec.kind == "adam" else zeros
+    slots = zeros + [tf.zeros_like(p) for p in params] if spec.kind == "adam" else zeros
+    return slots + list(state)
 
 
 # --------------------------------------------------------------------------- model access
 
 
-def dense_stack(model: keras.Model) -> list[keras.layers.Dense]:
-    """Return the model's Dense layers if it is a plain chain of them, else raise ValueError.
+@dataclasses.dataclass
+class _Parsed:
+    """A Keras model as the fast trainer sees it."""
 
-    This is what the fast trainer can run: Dense layers with biases and one of the
-    activations in ``helpers.models.ACTIVATIONS``, applied one after another, the last
-    one ``Dense(1, "sigmoid")``.
+    arch: tuple                       # one (activation, batch_norm, residual) per Dense layer
+    dense: list                       # the Dense layers, input to output
+    params: list                      # trainable variables in engine order
+    state: list                       # BatchNormalization moving mean / variance
+
+
+_SUPPORTED_LAYERS = (keras.layers.Dense, keras.layers.BatchNormalization,
+                     keras.layers.Activation, keras.layers.Add)
+
+
+def _fail(why: str) -> ValueError:
+    return ValueError(f"helpers.training cannot run this model: {why}. It trains chains of "
+                      "Dense layers as helpers.models.build_mlp builds them (optionally with "
+                      "batch_norm / residual); train other models with model.fit.")
+
+
+def _parse(model: keras.Model, verify: bool = True) -> _Parsed:
+    """Read a model's structure and variables, or raise a ValueError that says why not.
+
+    Plain chains of Dense layers work whatever their names; BatchNormalization and
+    residual (Add) blocks are recognised by build_mlp's layer names (``hidden_3_bn``,
+    ``hidden_3_act``, ``hidden_3_add``). With ``verify`` the engine's forward pass is
+    compared with the model's own on fixed probe inputs, so a model that was misread is
+    refused instead of trained wrongly.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.built:
+    if not model.built or not model.inputs:
         raise ValueError("model is not built: start it with keras.Input(shape=(2,)) "
                          "(helpers.models.build_mlp does)")
     layers = [lay for lay in model.layers if not isinstance(lay, keras.layers.InputLayer)]
-    if not layers or not all(type(lay) is keras.layers.Dense for lay in layers):
-        kinds = sorted({type(lay).__name__ for lay in layers})
-        raise ValueError(f"helpers.training trains plain stacks of Dense layers only; this "
-                         f"model has {kinds}. Train it with model.fit instead.")
-    if isinstance(model, keras.Sequential) is False:
-        # A functional model counts only if it is a simple chain.
-        for prev, nxt in zip(layers, layers[1:]):
+    odd = sorted({type(lay).__name__ for lay in layers
+                  if type(lay) not in _SUPPORTED_LAYERS})
+    if odd or not layers:
+        raise _fail(f"it has layers of type {odd or 'none'} (supported: Dense, "
+                    "BatchNormalization, Activation, Add)")
+    dense = [lay for lay in layers if type(lay) is keras.layers.Dense]
+    by_name = {lay.name: lay for lay in layers}
+    used = {lay.name for lay in dense}
+    arch, params, state = [], [], []
+    plain = len(dense) == len(layers)
+    if plain and not isinstance(model, keras.Sequential):
+        for prev, nxt in zip(dense, dense[1:]):
             if nxt.input is not prev.output:
-                raise ValueError("helpers.training needs the Dense layers applied one "
-                                 "after another; train this model with model.fit")
-    for lay in layers:
+                raise _fail("its Dense layers are not applied one after another")
+    for i, lay in enumerate(dense):
         if not lay.use_bias:
-            raise ValueError(f"layer {lay.name!r} has no bias; helpers.training needs "
-                             "Dense layers with biases")
-        name = _activation_name(lay)
-        if name not in _ACTIVATIONS:
-            raise ValueError(f"layer {lay.name!r} uses activation {name!r}; "
-                             f"helpers.training supports {sorted(_ACTIVATIONS)}")
-    last = layers[-1]
-    if last.units != 1 or _activation_name(last) != "sigmoid":
+            raise _fail(f"layer {lay.name!r} has no bias")
+        act = _activation_name(lay)
+        bn = by_name.get(f"{lay.name}_bn") if not plain else None
+        act_layer = by_name.get(f"{lay.name}_act") if not plain else None
+        add = by_name.get(f"{lay.name}_add") if not plain else None
+        if act_layer is not None:
+            if act != "linear":
+                raise _fail(f"layer {lay.name!r} has an activation and an Activation layer")
+            act = _activation_name(act_layer)
+        params += [lay.kernel, lay.bias]
+        if bn is not None:
+            if not (bn.center and bn.scale and bn.axis in (-1, [-1], 1, [1])
+                    and bn.momentum == BN_MOMENTUM and bn.epsilon == BN_EPSILON):
+                raise _fail(f"{bn.name!r} is not a default BatchNormalization")
+            params += [bn.gamma, bn.beta]
+            state += [bn.moving_mean, bn.moving_variance]
+        for extra in (bn, act_layer, add):
+            if extra is not None:
+                used.add(extra.name)
+        if act not in _ACTIVATIONS:
+            raise _fail(f"layer {lay.name!r} uses activation {act!r} (supported: "
+                        f"{', '.join(sorted(_ACTIVATIONS))})")
+        arch.append((act, bn is not None, add is not None))
+    if set(by_name) - used:
+        raise _fail(f"layers {sorted(set(by_name) - used)} are not part of a recognised block")
+    last = dense[-1]
+    if last.units != 1 or arch[-1] != ("sigmoid", False, False):
         raise ValueError("the last layer must be Dense(1, activation='sigmoid') for binary "
-                         f"classification; got Dense({last.units}, {_activation_name(last)!r})")
-    return layers
+                         f"classification; got Dense({last.units}, {arch[-1][0]!r})")
+    parsed = _Parsed(tuple(arch), dense, params, state)
+    if verify:
+        _verify(model, parsed)
+    return parsed
 
 
-def _activation_name(layer: keras.layers.Dense) -> str:
+def _verify(model: keras.Model, parsed: _Parsed) -> None:
+    n_in = parsed.dense[0].kernel.shape[0]
+    probe = np.random.default_rng(0).uniform(-1.5, 1.5, (64, n_in)).astype(np.float32)
+    theirs = np.asarray(model(probe, training=False)).reshape(-1)
+    logits, _ = _forward(tf.constant(probe), [tf.constant(v.numpy())[None] for v in parsed.params],
+                         parsed.arch, [tf.constant(v.numpy())[None] for v in parsed.state])
+    ours = tf.sigmoid(logits).numpy().reshape(-1)
+    if not np.allclose(ours, theirs, rtol=1e-3, atol=1e-5):
+        raise _fail("its outputs could not be reproduced layer by layer")
+
+
+def dense_stack(model: keras.Model) -> list[keras.layers.Dense]:
+    """Return the model's Dense layers, input to output, if the fast trainer can run it.
+
+    Raises ValueError (saying why) for models it cannot run; see :func:`_parse`.
+    """
+    return _parse(model).dense
+
+
+def _activation_name(layer: keras.layers.Layer) -> str:
     fn = layer.activation
-    name = getattr(fn, "__name__", type(fn).__name__)
-    if name == "leaky_relu":
-        return name  # Keras' default slope; a custom slope would be a different callable
-    return name
+    return getattr(fn, "__name__", type(fn).__name__)
 
 
-def _stack_params(models: Sequence[keras.Model]) -> tuple[list[tf.Tensor], tuple[str, ...]]:
-    """Stack the kernels and biases of same-shaped Dense chains on a leading axis."""
-    per_model = [dense_stack(m) for m in models]
-    acts = tuple(_activation_name(lay) for lay in per_model[0])
-    params = []
-    for i in range(len(per_model[0])):
-        params.append(tf.constant(np.stack([ls[i].kernel.numpy() for ls in per_model])))
-        params.append(tf.constant(np.stack([ls[i].bias.numpy() for ls in per_model])))
-    return params, acts
+def _stack_state(models: Sequence[keras.Model]) -> list[tf.Tensor]:
+    """The BatchNormalization moving statistics of same-shaped models, stacked."""
+    per_model = [_parse(m, verify=False).state for m in models]
+    return [tf.constant(np.stack([vs[i].numpy() for vs in per_model]))
+            for i in range(len(per_model[0]))]
 
 
-def _write_params(model: keras.Model, params: Sequence[tf.Tensor], index: int = 0) -> None:
-    for i, lay in enumerate(dense_stack(model)):
-        lay.kernel.assign(params[2 * i][index])
-        lay.bias.assign(params[2 * i + 1][index])
+def _stack_params(models: Sequence[keras.Model],
+                  verify: bool = True) -> tuple[list[tf.Tensor], tuple]:
+    """Stack the trainable variables of same-shaped models on a leading axis.
+
+    Returns ``(params, arch)``; for plain Dense chains ``params[2 * i]`` is layer i's
+    kernel and ``params[2 * i + 1]`` its bias.
+    """
+    parsed = [_parse(m, verify=(verify and k == 0)) for k, m in enumerate(models)]
+    arch = parsed[0].arch
+    if any(p.arch != arch for p in parsed):
+        raise ValueError("models must share one architecture to be trained together")
+    params = [tf.constant(np.stack([p.params[i].numpy() for p in parsed]))
+              for i in range(len(parsed[0].params))]
+    return params, arch
+
+
+def _write_params(model: keras.Model, params: Sequence[tf.Tensor],
+                  state: Sequence[tf.Tensor] = (), index: int = 0) -> None:
+    parsed = _parse(model, verify=False)
+    for var, value in zip(parsed.params, params):
+        var.assign(value[index])
+    for var, value in zip(parsed.state, state):
+        var.assign(value[index])
 
 
 # --------------------------------------------------------------------------- public API
@@ -427,10 +560,11 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
 
-    params, acts = _stack_params([model])
-    slots = _slots_for(params, spec)
-    run = _runner(acts, spec, min(batch_size, len(x_tr)))
+    params, arch = _stack_params([model])
+    n_state = _n_state(arch)
+    slots = _slots_for(params, spec, _stack_state([model]))
     bsz = min(batch_size, len(x_tr))
+    run = _runner(arch, spec, bsz)
     data = [tf.constant(a) for a in (x_tr, y_tr, x_te, y_te)]
     idx, mask = _orders([seed], epochs, len(x_tr), bsz, shuffle)
     step = tf.constant(0, tf.int64)
@@ -443,7 +577,7 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
                                        *data)
         for k, arr in zip(keys, out):
             history[k] = [float(v) for v in arr.numpy()[:, 0]]
-        _write_params(model, params)
+        _write_params(model, params, slots[len(slots) - n_state:])
         epochs_run = epochs
     else:
         cb_list = keras.callbacks.CallbackList(cbs, model=model, epochs=epochs, verbose=0,
@@ -457,10 +591,12 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
             logs = {k: float(arr.numpy()[0, 0]) for k, arr in zip(keys, out)}
             for k in keys:
                 history[k].append(logs[k])
-            _write_params(model, params)
+            _write_params(model, params, slots[len(slots) - n_state:])
             cb_list.on_epoch_end(e, dict(logs))
             epochs_run = e + 1
-            params, _ = _stack_params([model])  # a callback may have changed the weights
+            # a callback may have changed the weights: read them back
+            params, _ = _stack_params([model], verify=False)
+            slots = list(slots[:len(slots) - n_state]) + _stack_state([model])
             if model.stop_training:
                 break
         cb_list.on_train_end()
@@ -481,7 +617,8 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                output_initializer: str | None = None, train_data: tuple | None = None,
                test_data: tuple | None = None, learning_rate: float | None = None,
                clipnorm: float | None = None, clipvalue: float | None = None,
-               chunk_size: int = 64) -> pd.DataFrame:
+               chunk_size: int = 64, batch_norm: bool = False,
+               residual: bool = False) -> pd.DataFrame:
     """Train one ``build_mlp`` configuration once per seed, all seeds at once.
 
     For each seed s the model is exactly ``seed_everything(s); build_mlp(...)`` and is
@@ -493,7 +630,8 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     sets), ``learned`` (test accuracy >= :data:`LEARNED_THRESHOLD`), the configuration
     (``depth``, ``width``, ``activation``, ``initializer``, ``optimizer``,
     ``learning_rate``, ``epochs``) and ``history``: a dict of per-epoch arrays with the
-    same keys as Keras' History. Refuses an empty ``seeds``.
+    same keys as Keras' History. ``batch_norm`` and ``residual`` are passed to
+    ``build_mlp`` (and appear as columns too). Refuses an empty ``seeds``.
     """
     seed_list = check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
@@ -518,23 +656,27 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
         for s in chunk:
             seed_everything(s)
             models.append(build_mlp(depth, width, activation, initializer, output_initializer,
-                                    n_inputs=x_tr.shape[1]))
-        params, acts = _stack_params(models)
+                                    n_inputs=x_tr.shape[1], batch_norm=batch_norm,
+                                    residual=residual))
+        params, arch = _stack_params(models)
+        state = _stack_state(models)
         del models
         keras.backend.clear_session(free_memory=False)
-        slots = _slots_for(params, spec)
+        slots = _slots_for(params, spec, state)
         idx, mask = _orders(chunk, epochs, len(x_tr), bsz, shuffle=True)
-        run = _runner(acts, spec, bsz)
-        params, _, _, out = run(params, slots, tf.constant(0, tf.int64), tf.constant(idx),
-                                tf.constant(mask), *data)
+        run = _runner(arch, spec, bsz)
+        params, slots, _, out = run(params, slots, tf.constant(0, tf.int64), tf.constant(idx),
+                                    tf.constant(mask), *data)
         hist = [a.numpy() for a in out]
-        tr_loss, tr_acc = _eval_stack(params, acts, x_tr, y_tr)
-        te_loss, te_acc = _eval_stack(params, acts, x_te, y_te)
+        state = slots[len(slots) - _n_state(arch):]
+        tr_loss, tr_acc = _eval_stack(params, arch, x_tr, y_tr, state)
+        te_loss, te_acc = _eval_stack(params, arch, x_te, y_te, state)
         for j, s in enumerate(chunk):
             rows.append({
                 "depth": depth, "width": width, "activation": activation,
                 "initializer": initializer, "optimizer": spec.kind,
-                "learning_rate": spec.learning_rate, "epochs": epochs, "seed": s,
+                "learning_rate": spec.learning_rate, "batch_norm": batch_norm,
+                "residual": residual, "epochs": epochs, "seed": s,
                 "train_accuracy": float(tr_acc[j]), "test_accuracy": float(te_acc[j]),
                 "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
                 "learned": bool(te_acc[j] >= LEARNED_THRESHOLD),
@@ -546,6 +688,6 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
 def evaluate(model: keras.Model, data: tuple) -> tuple[float, float]:
     """Return ``(loss, accuracy)`` of a Dense-chain model on ``(x, y)``, like model.evaluate."""
     x, y = check_data("data", data)
-    params, acts = _stack_params([model])
-    loss, acc = _eval_stack(params, acts, x, y)
+    params, arch = _stack_params([model])
+    loss, acc = _eval_stack(params, arch, x, y, _stack_state([model]))
     return float(loss[0]), float(acc[0])

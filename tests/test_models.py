@@ -84,3 +84,26 @@ def test_all_initializers_build(initializer):
 def test_bad_input(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         build_mlp(**kwargs)
+
+
+def test_batch_norm_and_residual_structure():
+    bn = build_mlp(3, activation="relu", initializer="he_uniform", batch_norm=True)
+    names = [layer.name for layer in bn.layers]
+    assert "hidden_2_bn" in names and "hidden_2_act" in names
+    assert bn.get_layer("hidden_2").activation.__name__ == "linear"
+    res = build_mlp(3, activation="relu", initializer="he_uniform", residual=True)
+    names = [layer.name for layer in res.layers]
+    assert "hidden_1_add" not in names and "hidden_2_add" in names and "hidden_3_add" in names
+    x = np.zeros((4, 2), dtype=np.float32)
+    assert res(x).shape == (4, 1) and bn(x).shape == (4, 1)
+
+
+@pytest.mark.parametrize("kwargs, exc, words", [
+    ({"depth": 1, "residual": True}, ValueError, "residual=True needs depth >= 2"),
+    ({"depth": 3, "batch_norm": "yes"}, TypeError, "batch_norm"),
+    ({"depth": 3, "residual": 1}, TypeError, "residual"),
+    ({"depth": 3, "activation": "linear", "batch_norm": True}, ValueError, "linear"),
+])
+def test_bad_options(kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        build_mlp(**kwargs)

@@ -221,3 +221,41 @@ def test_train_many_bad_input(kwargs, exc, words):
     args = {"depth": 1, "epochs": 1, **kwargs}
     with pytest.raises(exc, match=words):
         train_many(**args)
+
+
+@pytest.mark.parametrize("kw", [dict(batch_norm=True), dict(residual=True),
+                                dict(batch_norm=True, residual=True)])
+def test_same_maths_as_fit_with_batch_norm_and_residual(kw, circles):
+    seed_everything(3)
+    model = build_mlp(6, activation="relu", initializer="he_uniform", **kw)
+    twin, fit_hist = _fit_twin(model, circles, 4,
+                               keras.optimizers.SGD(learning_rate=0.01, momentum=0.9))
+    ours = train(model, *circles, epochs=4, shuffle=False)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(ours.history[key], fit_hist.history[key], rtol=1e-4,
+                                   atol=1e-5, err_msg=key)
+    # kernels, biases, BN gammas/betas AND the BN moving statistics
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_train_many_with_batch_norm_matches_single_run(circles):
+    df = train_many(4, activation="relu", initializer="he_uniform", seeds=[2], epochs=20,
+                    batch_norm=True)
+    assert bool(df.loc[0, "batch_norm"]) and not bool(df.loc[0, "residual"])
+    seed_everything(2)
+    model = build_mlp(4, activation="relu", initializer="he_uniform", batch_norm=True)
+    hist = train(model, *circles, epochs=20, seed=2)
+    np.testing.assert_allclose(df.loc[0, "history"]["val_loss"], hist.history["val_loss"],
+                               rtol=1e-4)
+    assert df.loc[0, "test_accuracy"] == pytest.approx(evaluate(model, circles[1])[1],
+                                                       abs=0.005)
+
+
+def test_models_the_engine_would_misread_are_refused(circles):
+    # a custom leaky slope looks like 'leaky_relu' by name but computes something else
+    model = keras.Sequential([keras.Input(shape=(2,)),
+                              keras.layers.Dense(4, activation=keras.layers.LeakyReLU(0.01)),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ValueError, match="cannot run this model"):
+        train(model, *circles, epochs=1)
