@@ -59,7 +59,8 @@ __all__ = [
 
 #: The grid keys ``sweep`` accepts: arguments of ``build_mlp`` / ``train_many``.
 GRID_KEYS = ("depth", "width", "activation", "initializer", "output_initializer",
-             "optimizer", "learning_rate", "batch_size", "clipnorm", "clipvalue")
+             "optimizer", "learning_rate", "batch_size", "clipnorm", "clipvalue",
+             "batch_norm", "residual")
 
 _DEFAULTS = {k: v.default for k, v in inspect.signature(train_many).parameters.items()
              if k in GRID_KEYS and v.default is not inspect.Parameter.empty}
@@ -97,6 +98,9 @@ def _check_value(key: str, value: Any) -> None:
     elif key in ("clipnorm", "clipvalue"):
         if value is not None:
             check_float(key, value, minimum=0.0, strict_min=True)
+    elif key in ("batch_norm", "residual"):
+        if not isinstance(value, bool):
+            raise TypeError(f"{key} must be True or False, got {value!r}")
 
 
 def _as_values(key: str, values: Any) -> list:
