@@ -56,9 +56,10 @@ lab: install
 # One pytest run: the repository tests and nbval over every notebook. With no notebooks yet
 # (or no notebooks/ folder, which git does not keep empty) tests/ alone still runs, so pytest
 # never stops on "no tests collected"; any real failure still fails the target.
+# Browser tests (tests/e2e) need Chromium and have their own target, `make e2e`.
 test: install
 	$(BIN)/ruff check .
-	$(TF_ENV) $(VPY) -m pytest tests/ $(wildcard notebooks) $(NBVAL)
+	$(TF_ENV) $(VPY) -m pytest tests/ $(wildcard notebooks) --ignore=tests/e2e $(NBVAL)
 
 execute: install
 	$(TF_ENV) $(VPY) scripts/execute_notebooks.py
