@@ -398,3 +398,22 @@ def test_gradient_plots_draw(circles):
     with pytest.raises(ValueError, match="empty"):
         plot_layer_gradients(GradientMonitor(x, y))
     plt.close("all")
+
+
+def test_monitor_with_fit_on_a_functional_model_without_bias(circles):
+    (x, y), _ = circles
+    keras.utils.set_random_seed(0)
+    inp = keras.Input(shape=(2,))
+    h = keras.layers.Dense(4, activation="relu", use_bias=False, name="nobias")(inp)
+    h = keras.layers.Dropout(0.2)(h)
+    out = keras.layers.Dense(1, activation="sigmoid", name="out")(h)
+    model = keras.Model(inp, out)
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    mon = GradientMonitor(x[:64], y[:64])
+    model.fit(x[:64], y[:64], epochs=2, verbose=0, callbacks=[mon])
+    t = mon.table
+    assert len(t) == 3 * 2 * 2
+    bias = t[(t.layer == "nobias") & (t.parameter == "bias")]
+    assert bias["grad_mean_abs"].isna().all()
+    kernel = t[(t.layer == "nobias") & (t.parameter == "kernel")]
+    assert kernel["grad_mean_abs"].notna().all() and kernel["dead_share"].notna().all()
