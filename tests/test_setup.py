@@ -13,6 +13,7 @@ import yaml
 from nbchecks import NOTEBOOKS, REPO, binder_url, colab_url, github_slug, repository_url
 from nbval.plugin import get_sanitize_patterns
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 
@@ -97,6 +98,9 @@ def test_pyproject_describes_the_helpers_package():
     assert project["name"] == "helpers"
     assert project["version"] == "0.1.0"
     assert project["requires-python"] == ">=3.11"
+    assert "3.11" in SpecifierSet(project["requires-python"])
+    for dep in project["dependencies"]:
+        Requirement(dep)  # raises InvalidRequirement for a malformed entry
     find = _pyproject()["tool"]["setuptools"]["packages"]["find"]
     assert set(find["include"]) == {"helpers", "helpers.*"}
 
