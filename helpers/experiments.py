@@ -186,25 +186,43 @@ def _data_hash(train_data: tuple, test_data: tuple) -> str:
     return _sha256(b"|".join(parts))
 
 
+def _plain(value: Any) -> Any:
+    """A grid value as a plain JSON value (NumPy scalars included)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
 def _cache_meta(config: Mapping[str, Any], seeds: list[int], epochs: int,
                 data_hash: str) -> dict[str, Any]:
-    """Everything a cached result depends on, as plain JSON values."""
+    """Everything a cached result depends on, as plain JSON values.
+
+    Every grid key is included (defaults filled in), so a key added to GRID_KEYS later
+    is part of the cache key automatically; the optimizer settings and the output
+    initializer are included as resolved, so two spellings of one run share an entry.
+    """
     full = _full_config(config)
     spec = resolve_optimizer(full["optimizer"], full["learning_rate"], full["clipnorm"],
                              full["clipvalue"])
-    return {
-        "format": _CACHE_FORMAT,
-        "depth": int(full["depth"]), "width": int(full["width"]),
-        "activation": full["activation"], "initializer": full["initializer"],
-        "output_initializer": resolve_output_initializer(full["initializer"],
-                                                         full["output_initializer"]),
-        "optimizer": dataclasses.asdict(spec), "batch_size": int(full["batch_size"]),
+    meta: dict[str, Any] = {"format": _CACHE_FORMAT}
+    for key in GRID_KEYS:
+        if key not in ("optimizer", "learning_rate", "clipnorm", "clipvalue"):
+            meta[key] = _plain(full.get(key))
+    meta["output_initializer"] = resolve_output_initializer(full["initializer"],
+                                                            full["output_initializer"])
+    meta.update({
+        "optimizer": dataclasses.asdict(spec),
         "seeds": seeds, "epochs": epochs, "data": data_hash,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__,
                      "numpy": np.__version__, "helpers": helpers.__version__,
                      "python": ".".join(map(str, sys.version_info[:3]))},
         "source": _source_hash(),
-    }
+    })
+    return meta
 
 
 def _meta_key(meta: Mapping[str, Any]) -> str:

@@ -153,6 +153,22 @@ def test_cache_misses_when_code_or_versions_change(tmp_path, monkeypatch):
     assert len(list(tmp_path.iterdir())) == 3
 
 
+def test_cache_key_covers_every_grid_key(tmp_path):
+    """Each grid key, changed alone, must change the cache key (a key left out of it would
+    hand one configuration's results to another)."""
+    base = {"depth": 2}
+    other = {"depth": 3, "width": 4, "activation": "relu", "initializer": "glorot_uniform",
+             "output_initializer": "he_uniform", "optimizer": "adam", "learning_rate": 0.05,
+             "batch_size": 16, "clipnorm": 1.0, "clipvalue": 0.5, "batch_norm": True,
+             "residual": True}
+    assert set(other) | {"depth"} >= set(ex.GRID_KEYS), "add the new grid key to this test"
+    keys = {ex._meta_key(ex._cache_meta(base, [0], 3, "data"))}
+    for key, value in other.items():
+        if key in ex.GRID_KEYS:
+            keys.add(ex._meta_key(ex._cache_meta({**base, key: value}, [0], 3, "data")))
+    assert len(keys) == 1 + len([k for k in other if k in ex.GRID_KEYS])
+
+
 def test_cache_misses_when_data_change(tmp_path, circles):
     (x_tr, y_tr), test = circles
     sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
