@@ -261,8 +261,9 @@ class GradientMonitor(keras.callbacks.Callback):
     for other activations).
 
     Epoch numbering: row ``epoch=0`` is recorded at ``on_train_begin`` (the weights before
-    training, update ratio NaN); row ``epoch=e`` after the e-th epoch. Each new training run
-    (``fit`` / ``train`` call) starts a new table.
+    training, update ratio NaN); row ``epoch=e`` after the e-th epoch (Keras' epoch index
+    plus one, so ``fit(initial_epoch=k)`` numbers them from k + 1). Each new training run
+    (``fit`` / ``train`` call) starts a new table; keep ``monitor.table`` first if needed.
 
     Works with ``model.fit(..., callbacks=[monitor])`` and
     ``helpers.training.train(..., callbacks=[monitor])``; the numbers depend only on the
