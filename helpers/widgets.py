@@ -467,7 +467,7 @@ class Lab:
         s = {**DEFAULTS, **settings}
         check_settings(**s)
         style = {"description_width": "7.5em"}
-        wide = w.Layout(width="27em")
+        wide = w.Layout(width="31em")
         self.controls: dict[str, w.ValueWidget] = {
             "depth": w.IntSlider(value=s["depth"], min=DEPTH_RANGE[0], max=DEPTH_RANGE[1],
                                  description="hidden layers", style=style, layout=wide),
