@@ -307,7 +307,10 @@ def test_weight_l1_history_matches_callback_on_train(circles):
 # (notebook 07, 30 seeds 0-29): tanh + U(0, 1) learned in 30/30 at depth 1 and 2/30 at depth 5;
 # tanh + Glorot 30/30 at depth 5; ReLU + He 29/30 at depth 5 and 2/30 at depth 20; ReLU +
 # U(0, 1) 1/30 at depth 5; dead at initialization (ReLU + He, width 5, 100 seeds) 0.01 at
-# depth 5 and 0.39 at depth 20. The bounds below leave room for other seeds.
+# depth 5 and 0.39 at depth 20. On the seeds used here (checked before writing the bounds):
+# 20/20, 5/20, 20/20, 0/20, 20/20 and 1/20 learned for the six configurations in the fixture's
+# order; dead at initialization 0.005 at depth 5 and 0.215 at depth 20 (seeds 100-299; over
+# 1000 seeds, blocks of 100 range from 0.21 to 0.41). The bounds leave room for other hardware.
 
 CLAIM_SEEDS = range(100, 120)
 
@@ -332,7 +335,7 @@ def test_claim_shallow_tanh_learns(claims):
 
 @pytest.mark.slow
 def test_claim_five_layer_tanh_with_uniform_weights_fails(claims):
-    assert claims[1][("tanh", "uniform_0_1", 5)] <= 6
+    assert claims[1][("tanh", "uniform_0_1", 5)] <= 8
 
 
 @pytest.mark.slow
@@ -362,11 +365,11 @@ def test_claim_relu_he_twenty_layers_clearly_worse_than_five(claims):
 
 @pytest.mark.slow
 def test_claim_dead_at_init_grows_with_depth_and_never_learns(claims):
-    dead = dead_at_init([5, 20], width=5, seeds=range(100, 200))
+    dead = dead_at_init([5, 20], width=5, seeds=range(100, 300))
     share = summarize(dead, by="depth", outcome="dead").set_index("depth")["share_dead"]
-    assert share[5] <= 0.1
-    assert share[20] >= 0.2
-    assert share[20] >= share[5] + 0.15
+    assert share[5] <= 0.05
+    assert share[20] >= 0.12
+    assert share[20] >= share[5] + 0.1
     runs = claims[0]
     relu20 = runs[(runs["activation"] == "relu") & (runs["depth"] == 20)]
     both = relu20.merge(dead[dead["depth"] == 20][["seed", "dead"]], on="seed")
