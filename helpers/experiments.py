@@ -8,6 +8,7 @@ ReLU networks dead at initialization, and per-layer weight norms during training
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
 import hashlib
@@ -171,10 +172,36 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Functions of helpers/training.py that only move data between Keras and the engine for a
+#: single model (``train``'s callback loop and the like): they cannot change a ``sweep``
+#: result, so editing them must not invalidate the cache.
+_PLUMBING = frozenset({"train", "evaluate", "dense_stack", "_check_callbacks",
+                       "_write_params", "_NoRetracingNotice"})
+
+
+def _code_fingerprint(path: Path, skip: frozenset = frozenset()) -> bytes:
+    """The module's syntax tree without docstrings, comments and the top-level names in
+    ``skip``: reformatting or documenting code keeps the fingerprint, any change to what
+    the code computes alters it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree.body = [node for node in tree.body
+                 if getattr(node, "name", None) not in skip]
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def _source_hash() -> str:
-    """Hash of the code that decides a result: helpers/training.py and helpers/models.py."""
+    """Hash of the code that decides a result: helpers/training.py (less its single-model
+    plumbing, :data:`_PLUMBING`) and helpers/models.py, as syntax trees."""
     here = Path(training.__file__).parent
-    return _sha256(b"".join((here / f).read_bytes() for f in ("training.py", "models.py")))
+    return _sha256(_code_fingerprint(here / "training.py", _PLUMBING)
+                   + _code_fingerprint(here / "models.py"))
 
 
 def _data_hash(train_data: tuple, test_data: tuple) -> str:
