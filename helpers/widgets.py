@@ -448,8 +448,9 @@ class Lab:
       ``every_epoch``), all bounded: values outside the lab's ranges cannot be entered.
     - ``lab.train_button``: clicking it trains with the current settings via
       :func:`run_lab`. While training the button is disabled and ``lab.progress`` /
-      ``lab.status`` show progress; the previous result stays visible in ``lab.output`` until
-      the new one is ready. If the run fails, the error's text is shown in ``lab.status``
+      ``lab.status`` show progress (the stage, and the seconds elapsed); the previous result
+      stays visible in ``lab.output`` until the new one is ready. If the run fails, the
+      error's text is shown in ``lab.status``
       (no traceback), the previous result stays, and the button is enabled again.
     - ``lab.result``: the latest :class:`LabResult` (None before the first run);
       ``lab.error``: the exception of the latest run, or None; ``lab.runs``: runs finished.
@@ -592,24 +593,42 @@ class Lab:
     def _set_status(self, markup: str) -> None:
         self.status.value = markup
 
+    def _stage_markup(self) -> str:
+        return f"{html.escape(self._stage)} … ({time.perf_counter() - self._t0:.0f} s)"
+
     def _report(self, fraction: float, message: str) -> None:
         self.progress.value = min(max(float(fraction), 0.0), 1.0)
-        self._set_status(f"{html.escape(message)} …")
+        self._stage = message
+        self._set_status(self._stage_markup())
+
+    def _tick(self, stop: threading.Event) -> None:
+        """Show the seconds elapsed once a second, so a long stage visibly goes on."""
+        while not stop.wait(1.0):
+            self._set_status(self._stage_markup())
 
     def _run(self, settings: LabSettings) -> None:
         import matplotlib.figure
 
         from helpers.plots.lab import plot_lab
 
+        self._stage, self._t0 = "starting", time.perf_counter()
+        stop = threading.Event()
+        ticker = threading.Thread(target=self._tick, args=(stop,), daemon=True,
+                                  name="gradient-lab-ticker")
+        ticker.start()
         try:
-            result = run_lab(settings.depth, settings.width, settings.activation,
-                             settings.initializer, settings.optimizer, settings.learning_rate,
-                             settings.epochs, settings.n_seeds,
-                             every_epoch=settings.every_epoch, progress=self._report)
-            self._report(0.97, "drawing")
-            fig = plot_lab(result, fig=matplotlib.figure.Figure())
-            outputs = (_figure_output(fig),
-                       _html_output(_findings_html(result), result.summary()))
+            try:
+                result = run_lab(settings.depth, settings.width, settings.activation,
+                                 settings.initializer, settings.optimizer,
+                                 settings.learning_rate, settings.epochs, settings.n_seeds,
+                                 every_epoch=settings.every_epoch, progress=self._report)
+                self._report(0.97, "drawing")
+                fig = plot_lab(result, fig=matplotlib.figure.Figure())
+                outputs = (_figure_output(fig),
+                           _html_output(_findings_html(result), result.summary()))
+            finally:
+                stop.set()
+                ticker.join()
             # Only now is the previous result replaced, in one step.
             self.output.outputs = outputs
             self.result = result

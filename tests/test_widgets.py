@@ -260,3 +260,26 @@ def test_lab_displays_as_its_widget():
     assert lab.output in lab.widget.children
     assert "tanh" in repr(lab)
     assert matplotlib.get_backend()  # drawing never needed pyplot's backend
+
+
+def test_long_stages_show_time_elapsed(monkeypatch):
+    import re
+    import time
+
+    lab = Lab(background=False, **SMALL)
+    seen = []
+    real = hw.run_lab
+
+    def slow(*args, **kwargs):
+        kwargs["progress"](0.1, "a slow stage")
+        time.sleep(2.5)
+        seen.append(lab.status.value)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hw, "run_lab", slow)
+    lab.train_button.click()
+    assert "a slow stage" in seen[0]
+    assert int(re.search(r"\((\d+) s\)", seen[0]).group(1)) >= 1
+    assert "Run 1 finished" in lab.status.value  # the ticker stopped before the final status
+    time.sleep(1.2)
+    assert "Run 1 finished" in lab.status.value
