@@ -494,7 +494,7 @@ class Lab:
             "n_seeds": w.IntSlider(value=s["n_seeds"], min=SEEDS_RANGE[0],
                                    max=SEEDS_RANGE[1], description="seeds", style=style,
                                    layout=wide),
-            "every_epoch": w.Checkbox(value=False, indent=False,
+            "every_epoch": w.Checkbox(value=bool(s.get("every_epoch", False)), indent=False,
                                       description="record gradients every epoch (slower)"),
         }
         self.train_button = w.Button(description="Train", button_style="primary",

@@ -146,6 +146,17 @@ def test_controls_are_bounded_and_labelled():
     lab.settings()  # the clamped values are valid settings
 
 
+def test_lab_starts_from_given_settings():
+    lab = Lab(background=False, depth=12, activation="selu", initializer="lecun_normal",
+              optimizer="adam", learning_rate=0.001, every_epoch=True)
+    got = lab.settings()
+    assert (got.depth, got.activation, got.optimizer, got.every_epoch) == (12, "selu", "adam",
+                                                                            True)
+    assert got.learning_rate == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="depth"):
+        Lab(depth=40)
+
+
 def test_notes_follow_the_controls():
     lab = Lab(background=False, activation="relu", initializer="he_uniform")
     assert lab.notes.value == ""
