@@ -291,6 +291,9 @@ ProgressFn = Callable[[float, str], None]
 class _EpochProgress(keras.callbacks.Callback):
     """Report the share of epochs done (at most about 50 reports per run)."""
 
+    #: Read-only: helpers.training.train need not read the weights back after each epoch.
+    changes_weights = False
+
     def __init__(self, epochs: int, report: ProgressFn, start: float, span: float):
         super().__init__()
         self._epochs, self._report = epochs, report
