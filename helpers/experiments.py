@@ -585,6 +585,9 @@ class WeightL1(keras.callbacks.Callback):
     ``l1``. Only kernels are counted, not biases.
     """
 
+    #: Read-only: helpers.training.train need not read the weights back after each epoch.
+    changes_weights = False
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[dict[str, Any]] = []

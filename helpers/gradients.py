@@ -281,6 +281,9 @@ class GradientMonitor(keras.callbacks.Callback):
     ``on_train_begin`` (see :func:`dense_layers`).
     """
 
+    #: Read-only: helpers.training.train need not read the weights back after each epoch.
+    changes_weights = False
+
     def __init__(self, x: object, y: object, log_dir: str | os.PathLike | None = None,
                  run_name: str | None = None):
         super().__init__()

@@ -580,23 +580,44 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         _write_params(model, params, slots[len(slots) - n_state:])
         epochs_run = epochs
     else:
+        # Per-epoch loop. Moving weights between the engine and the Keras model is done by
+        # two compiled functions, one call each per epoch, instead of one eager op per variable.
+        parsed = _parse(model, verify=False)
+
+        idx_t, mask_t = tf.constant(idx), tf.constant(mask)
+        n_opt = len(slots) - n_state
+        model_vars = parsed.params + parsed.state
+
+        @tf.function
+        def epoch_and_sync(params, slots, step, e):
+            params, slots, step, out = run(params, slots, step, idx_t[e][None], mask_t, *data)
+            for var, value in zip(model_vars, list(params) + list(slots[n_opt:])):
+                var.assign(value[0])
+            return params, slots, step, tf.stack([o[0, 0] for o in out])
+
+        @tf.function
+        def from_model():
+            return [tf.expand_dims(tf.convert_to_tensor(v), 0) for v in model_vars]
+
+        # Callbacks that promise not to change the weights (attribute ``changes_weights =
+        # False``, e.g. helpers.gradients.GradientMonitor) spare the read-back each epoch.
+        read_back = any(getattr(cb, "changes_weights", True) for cb in cbs)
         cb_list = keras.callbacks.CallbackList(cbs, model=model, epochs=epochs, verbose=0,
                                                steps=math.ceil(len(x_tr) / bsz))
         cb_list.on_train_begin()
         epochs_run = 0
         for e in range(epochs):
             cb_list.on_epoch_begin(e)
-            params, slots, step, out = run(params, slots, step, tf.constant(idx[e:e + 1]),
-                                           tf.constant(mask), *data)
-            logs = {k: float(arr.numpy()[0, 0]) for k, arr in zip(keys, out)}
+            params, slots, step, values = epoch_and_sync(params, slots, step, tf.constant(e))
+            logs = {k: float(v) for k, v in zip(keys, values.numpy())}
             for k in keys:
                 history[k].append(logs[k])
-            _write_params(model, params, slots[len(slots) - n_state:])
             cb_list.on_epoch_end(e, dict(logs))
             epochs_run = e + 1
-            # a callback may have changed the weights: read them back
-            params, _ = _stack_params([model], verify=False)
-            slots = list(slots[:len(slots) - n_state]) + _stack_state([model])
+            if read_back:  # a callback may have changed the weights: continue from the model
+                current = from_model()
+                params = current[:len(params)]
+                slots = list(slots[:n_opt]) + list(current[len(params):])
             if model.stop_training:
                 break
         cb_list.on_train_end()

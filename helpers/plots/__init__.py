@@ -40,3 +40,8 @@ __all__ += ["plot_activation_histograms", "plot_gradient_heatmap", "plot_layer_g
 from helpers.plots.lab import plot_gradient_flow, plot_lab  # noqa: E402
 
 __all__ += ["plot_gradient_flow", "plot_lab"]
+
+# Per-layer gradient profiles of the remedies (notebook 09).
+from helpers.plots.remedies import plot_gradient_profile  # noqa: E402
+
+__all__ += ["plot_gradient_profile"]
