@@ -44,6 +44,11 @@ VANISHING_RATIO = 0.02
 #: "exploding" when some hidden layer's mean |kernel gradient| is above this multiple of the
 #: output layer's, or any gradient is not finite (healthy trained models here: at most ~7).
 EXPLODING_RATIO = 100.0
+#: ... or when any layer's mean |kernel gradient| exceeds this absolute size: with inputs in
+#: [-1, 1] and a loss near log 2, healthy layers here stay below ~1, while a network whose
+#: every layer amplifies the signal has huge gradients in all layers at once (so the ratio
+#: to the output layer stays unremarkable; notebook 09 shows such a network).
+EXPLODING_ABS = 10.0
 #: "saturated" when more than this share of a hidden tanh/sigmoid layer's activations on the
 #: batch are saturated (makemore part 3 already worries at a few percent; we flag clear
 #: cases: tanh + U(0, 1) at init 0.44 to 0.95 in its worst layer, tanh + Glorot after 500
@@ -522,6 +527,14 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
                 f"its gradient is {strong['grad_vs_output']:.3g} times the output layer's "
                 f"(above {EXPLODING_RATIO:g}): updates grow towards the input.",
                 _FIXES["exploding"]))
+    if ("exploding" not in {f.kind for f in findings}
+            and np.nanmax(table["grad_mean_abs"].to_numpy()) > EXPLODING_ABS):
+        big = table.loc[table["grad_mean_abs"].idxmax()]
+        findings.append(Finding(
+            "exploding", big["layer"],
+            f"its mean |gradient| is {big['grad_mean_abs']:.3g} (above {EXPLODING_ABS:g}): "
+            "one SGD step would move the weights far beyond their size.",
+            _FIXES["exploding"]))
     for _, row in hidden.iterrows():
         if not np.isnan(row["saturated_share"]) and row["saturated_share"] > SATURATED_SHARE:
             findings.append(Finding(
@@ -579,5 +592,5 @@ def layer_gradients(model: keras.Model, x: object, y: object) -> pd.DataFrame:
 __all__: Sequence[str] = ("GradientMonitor", "diagnose", "Diagnosis", "Finding",
                           "dense_layers", "layer_gradients", "layer_outputs", "FINDING_KINDS",
                           "TANH_SATURATION", "SIGMOID_SATURATION", "UPDATE_RATIO_TARGET",
-                          "VANISHING_RATIO", "EXPLODING_RATIO", "SATURATED_SHARE",
+                          "VANISHING_RATIO", "EXPLODING_RATIO", "EXPLODING_ABS", "SATURATED_SHARE",
                           "DEAD_SHARE")

@@ -417,3 +417,25 @@ def test_monitor_with_fit_on_a_functional_model_without_bias(circles):
     assert bias["grad_mean_abs"].isna().all()
     kernel = t[(t.layer == "nobias") & (t.parameter == "kernel")]
     assert kernel["grad_mean_abs"].notna().all() and kernel["dead_share"].notna().all()
+
+
+def test_diagnose_flags_gradients_that_are_huge_in_every_layer():
+    """A ReLU net whose every layer amplifies (variance 16 / fan_in) has gradients ~1e5 in
+    all layers: the ratio to the output layer is unremarkable, the absolute size is not."""
+    from helpers.data import load_circles
+    from helpers.gradients import EXPLODING_ABS
+
+    (x, y), _ = load_circles()
+    for seed in range(3):
+        seed_everything(seed)
+        init = lambda: keras.initializers.VarianceScaling(16.0, "fan_in", "uniform")  # noqa: E731
+        model = keras.Sequential([keras.Input(shape=(2,))]
+                                 + [keras.layers.Dense(5, "relu", kernel_initializer=init())
+                                    for _ in range(20)]
+                                 + [keras.layers.Dense(1, "sigmoid", kernel_initializer=init())])
+        report = diagnose(model, x, y)
+        assert np.nanmax(report.table["grad_mean_abs"]) > EXPLODING_ABS
+        assert "exploding" in report.kinds
+    seed_everything(0)
+    assert "exploding" not in diagnose(build_mlp(5, activation="relu",
+                                                 initializer="he_uniform"), x, y).kinds
