@@ -461,14 +461,19 @@ class Lab:
       ``lab.error``: the exception of the latest run, or None; ``lab.runs``: runs finished.
     - ``lab.notes``: explains the current combination of settings (:func:`lab_notes`).
 
-    ``background=True`` (default) trains in a thread, so the kernel stays responsive;
-    ``lab.wait()`` blocks until the current run is over. ``background=False`` trains inside
-    the click handler (what tests of the logic use).
+    ``background=True`` trains in a thread, so the kernel stays responsive (the default,
+    except on Colab, where it is False: Colab's front end is not tested with widgets updated
+    from a thread); ``lab.wait()`` blocks until the current run is over.
+    ``background=False`` trains inside the click handler (what tests of the logic use).
     """
 
-    def __init__(self, background: bool = True, **settings: Any):
+    def __init__(self, background: bool | None = None, **settings: Any):
         import ipywidgets as w
 
+        if background is None:
+            import sys
+
+            background = "google.colab" not in sys.modules
         self.background = bool(background)
         s = {**DEFAULTS, **settings}
         check_settings(**s)

@@ -294,3 +294,12 @@ def test_long_stages_show_time_elapsed(monkeypatch):
     assert "Run 1 finished" in lab.status.value  # the ticker stopped before the final status
     time.sleep(1.2)
     assert "Run 1 finished" in lab.status.value
+
+
+def test_background_by_default_except_on_colab(monkeypatch):
+    import sys
+
+    assert Lab().background is True
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    assert Lab().background is False
+    assert Lab(background=True).background is True
