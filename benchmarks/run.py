@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-BENCHMARKS = ["bench_train", "bench_monitor", "bench_sweep", "bench_notebooks"]
+BENCHMARKS = ["bench_train", "bench_monitor", "bench_sweep", "bench_lab", "bench_notebooks"]
 
 
 def main() -> int:
