@@ -388,6 +388,12 @@ class Finding:
         where = f" [{self.layer}]" if self.layer else ""
         return f"{self.kind}{where}: {self.message} Try: {self.fix}"
 
+    def to_html(self) -> str:
+        """The finding as one HTML list item (``<li>...</li>``), text escaped."""
+        where = f" [{html.escape(self.layer)}]" if self.layer else ""
+        return (f"<li><b>{html.escape(self.kind)}</b>{where}: "
+                f"{html.escape(self.message)} <i>Try:</i> {html.escape(self.fix)}</li>")
+
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Diagnosis:
@@ -440,11 +446,7 @@ class Diagnosis:
         parts = [f"<p><b>{html.escape(self._headline())}</b></p>",
                  self._summary_frame().to_html()]
         if self.findings:
-            items = "".join(
-                f"<li><b>{html.escape(f.kind)}</b>"
-                f"{' [' + html.escape(f.layer) + ']' if f.layer else ''}: "
-                f"{html.escape(f.message)} <i>Try:</i> {html.escape(f.fix)}</li>"
-                for f in self.findings)
+            items = "".join(f.to_html() for f in self.findings)
             parts.append(f"<ul>{items}</ul>")
         else:
             parts.append("<p>No findings.</p>")

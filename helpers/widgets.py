@@ -417,11 +417,7 @@ def _findings_html(result: LabResult) -> str:
     for when, diag in (("Before training", result.diagnosis_before),
                        ("After training", result.diagnosis)):
         if diag.findings:
-            items = "".join(
-                f"<li><b>{html.escape(f.kind)}</b>"
-                f"{' [' + html.escape(f.layer) + ']' if f.layer else ''}: "
-                f"{html.escape(f.message)} <i>Try:</i> {html.escape(f.fix)}</li>"
-                for f in diag.findings)
+            items = "".join(f.to_html() for f in diag.findings)
             parts.append(f"<p>{when}, <code>diagnose</code> found:</p><ul>{items}</ul>")
         else:
             parts.append(f"<p>{when}, <code>diagnose</code> found nothing wrong.</p>")
