@@ -42,6 +42,16 @@ def _layer_order(rows: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(rows["layer"]))
 
 
+def _plot_per_layer(ax: Axes, rows: pd.DataFrame, value: str, lw: float) -> None:
+    """One line of ``value`` over epochs per layer, coloured input (dark) to output (light)."""
+    layers = _layer_order(rows)
+    cmap = plt.get_cmap("viridis")
+    for i, layer in enumerate(layers):
+        r = rows[rows["layer"] == layer]
+        ax.plot(r["epoch"], r[value], color=cmap(i / max(len(layers) - 1, 1)), lw=lw,
+                label=layer)
+
+
 def plot_layer_gradients(table: object, ax: Axes | None = None, parameter: str = "kernel",
                          value: str = "grad_mean_abs", title: str | None = None) -> Axes:
     """Line plot, log y: ``value`` (default mean |gradient|) per epoch, one line per layer.
@@ -50,12 +60,7 @@ def plot_layer_gradients(table: object, ax: Axes | None = None, parameter: str =
     """
     rows = _monitor_table(table, value, parameter)
     ax = _axes(ax, (6.0, 4.0))
-    layers = _layer_order(rows)
-    cmap = plt.get_cmap("viridis")
-    for i, layer in enumerate(layers):
-        r = rows[rows["layer"] == layer]
-        ax.plot(r["epoch"], r[value], color=cmap(i / max(len(layers) - 1, 1)), lw=1.4,
-                label=layer)
+    _plot_per_layer(ax, rows, value, lw=1.4)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     label = {"grad_mean_abs": "mean |gradient|", "grad_norm": "gradient norm"}.get(value, value)
@@ -103,12 +108,7 @@ def plot_update_ratio(table: object, ax: Axes | None = None, parameter: str = "k
     rows = _monitor_table(table, value, parameter)
     rows = rows[rows[value].notna()]
     ax = _axes(ax, (6.0, 4.0))
-    layers = _layer_order(rows)
-    cmap = plt.get_cmap("viridis")
-    for i, layer in enumerate(layers):
-        r = rows[rows["layer"] == layer]
-        ax.plot(r["epoch"], r[value], color=cmap(i / max(len(layers) - 1, 1)), lw=1.2,
-                label=layer)
+    _plot_per_layer(ax, rows, value, lw=1.2)
     ax.axhline(target, color="red", ls="--", lw=1, label=f"rule of thumb {target:g}")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
