@@ -619,57 +619,20 @@ def weight_l1_history(depth: int, width: int = 5, activation: str = "tanh",
     """Per-layer kernel L1 norms every epoch for many seeds, trained all at once.
 
     Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)`` with a
-    :class:`WeightL1` callback) gives, with the tutorial's SGD; the stacked weights are
-    read after every epoch. Returns ``(norms, results)``: ``norms`` has one row per seed,
+    :class:`WeightL1` callback) gives, with the tutorial's SGD; the norms are recorded
+    inside the compiled training loop (``train_many(..., kernel_l1=True)``). Returns ``(norms, results)``: ``norms`` has one row per seed,
     epoch (0 = at initialization) and layer (``hidden_1`` ... ``output``) with ``l1``;
     ``results`` has one row per seed with ``train_accuracy``, ``test_accuracy`` and
     ``learned``. Refuses what ``train_many`` refuses.
     """
-    from helpers.models import build_mlp
-
     seed_list = check_seeds(seeds)
-    epochs = check_int("epochs", epochs, minimum=1)
-    if (train_data is None) != (test_data is None):
-        raise ValueError("give both train_data and test_data, or neither")
-    if train_data is None:
-        from helpers.data import load_circles
-        train_data, test_data = load_circles()
-    x_tr, y_tr = check_data("train_data", train_data)
-    x_te, y_te = check_data("test_data", test_data)
-    models = []
-    for s in seed_list:
-        seed_everything(s)
-        models.append(build_mlp(depth, width, activation, initializer, n_inputs=x_tr.shape[1]))
-    names = [lay.name for lay in training.dense_stack(models[0])]
-    params, acts = training._stack_params(models)
-    del models
-    keras.backend.clear_session(free_memory=False)
-    spec = resolve_optimizer(None)
-    bsz = min(32, len(x_tr))
-    slots = training._slots_for(params, spec)
-    idx, mask = training._orders(seed_list, epochs, len(x_tr), bsz, shuffle=True)
-    data = [tf.constant(a) for a in (x_tr, y_tr, x_te, y_te)]
-    step = tf.constant(0, tf.int64)
-    norms = np.zeros((epochs + 1, len(seed_list), len(names)))
-
-    def l1(ps: Sequence[tf.Tensor]) -> np.ndarray:
-        return np.stack([tf.reduce_sum(tf.abs(ps[2 * i]), axis=[1, 2]).numpy()
-                         for i in range(len(names))], axis=1)
-
-    norms[0] = l1(params)
     with _quiet_tensorflow():
-        run = training._runner(acts, spec, bsz)
-        mask_t = tf.constant(mask)
-        for e in range(epochs):
-            params, slots, step, _ = run(params, slots, step, tf.constant(idx[e:e + 1]),
-                                         mask_t, *data)
-            norms[e + 1] = l1(params)
-    _, tr_acc = training._eval_stack(params, acts, x_tr, y_tr)
-    _, te_acc = training._eval_stack(params, acts, x_te, y_te)
-    ep, sd, ly = np.meshgrid(np.arange(epochs + 1), seed_list, names, indexing="ij")
+        runs = train_many(depth, width, activation, initializer, seed_list, epochs,
+                          train_data=train_data, test_data=test_data, kernel_l1=True)
+    names = [f"hidden_{i}" for i in range(1, depth + 1)] + ["output"]
+    norms = np.stack(runs["kernel_l1"].to_list(), axis=1)  # [epochs + 1, seeds, layers]
+    ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")
     table = pd.DataFrame({"seed": sd.ravel(), "epoch": ep.ravel(), "layer": ly.ravel(),
                           "l1": norms.ravel()})
-    results = pd.DataFrame({"seed": seed_list, "train_accuracy": tr_acc.astype(float),
-                            "test_accuracy": te_acc.astype(float)})
-    results["learned"] = results["test_accuracy"] >= LEARNED_THRESHOLD
+    results = runs[["seed", "train_accuracy", "test_accuracy", "learned"]].reset_index(drop=True)
     return table, results

@@ -132,6 +132,57 @@ def _ratio(num: tf.Tensor, den: tf.Tensor) -> tf.Tensor:
     return tf.where(den > 0, num / tf.where(den > 0, den, 1.0), math.nan)
 
 
+def _pairs(flat: Sequence[tf.Tensor], has_bias: Sequence[bool]) -> list[tuple]:
+    """[kernel, bias, kernel, ...] -> [(kernel, bias or None), ...] per layer."""
+    out, i = [], 0
+    for b in has_bias:
+        out.append((flat[i], flat[i + 1] if b else None))
+        i += 2 if b else 1
+    return out
+
+
+def layer_stats(kinds: Sequence[str], outputs: Sequence[tf.Tensor],
+                grads: Sequence[tuple], weights: Sequence[tuple],
+                previous: Sequence[tuple] | None = None) -> tf.Tensor:
+    """Return the per-layer numbers of :class:`GradientMonitor`: a float32 tensor
+    [n_layers, 12], columns in the order of ``_STATS``.
+
+    Per Dense layer: ``kinds`` its activation's name, ``outputs`` its output on the batch
+    [rows, units]; ``grads``, ``weights`` and ``previous`` one ``(kernel, bias or None)``
+    pair each: the loss gradient, the weights now and the weights one epoch earlier
+    (``previous=None``: update ratios NaN). Used by the Keras-side probe and, inside its
+    compiled loop, by :func:`helpers.training.train`, so both give the same numbers.
+    """
+    nan = tf.constant(math.nan, tf.float32)
+    rows = []
+    for i, kind in enumerate(kinds):
+        (gk, gb), (k, b) = grads[i], weights[i]
+        if b is not None:
+            b_stats = [tf.reduce_mean(tf.abs(gb)), tf.norm(gb), tf.reduce_sum(tf.abs(b))]
+        else:
+            b_stats = [nan, nan, nan]
+        k_upd = b_upd = nan
+        if previous is not None:
+            pk, pb = previous[i]
+            k_upd = _ratio(tf.norm(k - pk), tf.norm(pk))
+            if b is not None:
+                b_upd = _ratio(tf.norm(b - pb), tf.norm(pb))
+        a = tf.cast(outputs[i], tf.float32)
+        sat = dead = nan
+        if kind == "tanh":
+            sat = tf.reduce_mean(tf.cast(tf.abs(a) > TANH_SATURATION, tf.float32))
+        elif kind == "sigmoid":
+            sat = tf.reduce_mean(tf.cast((a > SIGMOID_SATURATION)
+                                         | (a < 1.0 - SIGMOID_SATURATION), tf.float32))
+        if kind in _DYING:
+            dead = tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=0), tf.float32))
+        rows.append(tf.stack([
+            tf.reduce_mean(tf.abs(gk)), tf.norm(gk), b_stats[0], b_stats[1],
+            tf.reduce_sum(tf.abs(k)), b_stats[2], k_upd, b_upd,
+            tf.reduce_mean(a), tf.math.reduce_std(a), sat, dead]))
+    return tf.stack(rows)
+
+
 class _Probe:
     """One compiled function that returns every per-layer number for a batch at once."""
 
@@ -175,47 +226,13 @@ class _Probe:
         grads = tape.gradient(loss, self._vars)
         grads = [tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
                  for g, v in zip(grads, self._vars)]
-        nan = tf.constant(math.nan, tf.float32)
-        rows, gi = [], 0
-        kernel_grads = []
-        for i, (lay, kind) in enumerate(zip(self.layers, self.kinds)):
-            k, gk = self._vars[gi], grads[gi]
-            kernel_grads.append(gk)
-            k_now = tf.convert_to_tensor(k)
-            if self._has_bias[i]:
-                b, gb = self._vars[gi + 1], grads[gi + 1]
-                b_now = tf.convert_to_tensor(b)
-                b_stats = [tf.reduce_mean(tf.abs(gb)), tf.norm(gb), tf.reduce_sum(tf.abs(b_now))]
-            else:
-                b_stats = [nan, nan, nan]
-            if self._prev is not None:
-                pk = self._prev[gi]
-                k_upd = _ratio(tf.norm(k_now - pk), tf.norm(pk))
-                if self._has_bias[i]:
-                    pb = self._prev[gi + 1]
-                    b_upd = _ratio(tf.norm(b_now - pb), tf.norm(pb))
-                else:
-                    b_upd = nan
-            else:
-                k_upd = b_upd = nan
-            a = tf.cast(outs[i], tf.float32)
-            if kind == "tanh":
-                sat = tf.reduce_mean(tf.cast(tf.abs(a) > TANH_SATURATION, tf.float32))
-            elif kind == "sigmoid":
-                sat = tf.reduce_mean(tf.cast((a > SIGMOID_SATURATION)
-                                             | (a < 1.0 - SIGMOID_SATURATION), tf.float32))
-            else:
-                sat = nan
-            if kind in _DYING:
-                dead = tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=0), tf.float32))
-            else:
-                dead = nan
-            rows.append(tf.stack([
-                tf.reduce_mean(tf.abs(gk)), tf.norm(gk), b_stats[0], b_stats[1],
-                tf.reduce_sum(tf.abs(k_now)), b_stats[2], k_upd, b_upd,
-                tf.reduce_mean(a), tf.math.reduce_std(a), sat, dead]))
-            gi += 2 if self._has_bias[i] else 1
-        result = tf.stack(rows)
+        now = [tf.convert_to_tensor(v) for v in self._vars]
+        result = layer_stats(self.kinds, outs[:len(self.layers)],
+                             _pairs(grads, self._has_bias), _pairs(now, self._has_bias),
+                             None if self._prev is None
+                             else _pairs([tf.convert_to_tensor(p) for p in self._prev],
+                                         self._has_bias))
+        kernel_grads = [g for g, _ in _pairs(grads, self._has_bias)]
         if self._prev is not None:
             for p, v in zip(self._prev, self._vars):
                 p.assign(tf.convert_to_tensor(v))
@@ -272,7 +289,9 @@ class GradientMonitor(keras.callbacks.Callback):
 
     Works with ``model.fit(..., callbacks=[monitor])`` and
     ``helpers.training.train(..., callbacks=[monitor])``; the numbers depend only on the
-    weights. The per-epoch work is one compiled ``tf.function`` call.
+    weights. With ``model.fit`` the per-epoch work is one compiled ``tf.function`` call;
+    ``train`` (with the monitor as its only callback and no ``log_dir``) computes the same
+    numbers inside its own compiled training loop, which costs far less.
 
     ``log_dir``: also write TensorBoard summaries into a new sub-folder
     ``<log_dir>/<run_name>`` (default run name: model name plus a timestamp; if the folder
@@ -308,14 +327,42 @@ class GradientMonitor(keras.callbacks.Callback):
         self._steps: int | None = None
         self._names: list[str] = []
         self._kinds: list[str] = []
+        self._in_engine = False
+
+    # helpers.training.train ------------------------------------------------------------
+    def engine_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """For :func:`helpers.training.train`: return the batch ``(x, y)`` so the trainer
+        computes this monitor's numbers inside its compiled loop (same maths, see
+        :func:`layer_stats`) and hands them to :meth:`engine_results`, or None when the
+        monitor must be called every epoch (TensorBoard logs on). Checks the batch against
+        ``self.model``."""
+        if self.log_dir is not None:
+            return None
+        dense_layers(self.model)
+        x, y = _check_batch(self.model, self._x, self._y, "GradientMonitor batch")
+        self._in_engine = True
+        return x.numpy(), y.numpy()
+
+    def engine_results(self, records: np.ndarray) -> None:
+        """Take the trainer's numbers: an array [epochs + 1, layers, 13] (the columns of
+        :func:`layer_stats`, then the loss on the batch), row 0 before training."""
+        self._records = [(e, np.array(r[:, :len(_STATS)]), float(r[0, len(_STATS)]))
+                         for e, r in enumerate(records)]
 
     # Keras hooks ---------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         model = self.model
+        self._records = []
+        self._steps = (self.params or {}).get("steps")
+        if self._in_engine:  # helpers.training.train computes the numbers (engine_batch)
+            self._in_engine = False
+            layers = dense_layers(model)
+            self._names = [lay.name for lay in layers]
+            self._kinds = [_activation_name(lay) for lay in layers]
+            return
         dense_layers(model)
         xt, yt = _check_batch(model, self._x, self._y, "GradientMonitor batch")
         self._xt, self._yt = xt, yt
-        self._records = []
         self._writer = None
         if self.log_dir is not None:
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -324,7 +371,6 @@ class GradientMonitor(keras.callbacks.Callback):
         self._probe = _Probe(model, track_updates=True, writer=self._writer)
         self._probe.reset_updates()
         self._names, self._kinds = self._probe.names, self._probe.kinds
-        self._steps = (self.params or {}).get("steps")
         self._record(0)
 
     def on_epoch_end(self, epoch, logs=None):

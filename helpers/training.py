@@ -165,13 +165,17 @@ def _n_state(arch: tuple) -> int:
 
 def _forward(x: tf.Tensor, params: Sequence[tf.Tensor], arch: tuple,
              state: Sequence[tf.Tensor] = (), training: bool = False,
-             mask: tf.Tensor | None = None) -> tuple[tf.Tensor, list[tf.Tensor]]:
+             mask: tf.Tensor | None = None,
+             layer_outputs: list | None = None) -> tuple[tf.Tensor, list[tf.Tensor]]:
     """Logits of S stacked networks and their updated BatchNormalization state.
 
     ``arch`` holds one ``(activation, batch_norm, residual)`` triple per Dense layer, the
     last one being the sigmoid output (its logits are returned). x: [S, B, d] or shared
     [N, d]; returns ([S, B, 1], state). In training mode BatchNormalization uses the
     statistics of the batch (rows where ``mask`` is 1) and updates its moving averages.
+    ``layer_outputs``: a list that receives, per Dense layer, the pair ``(z, a)`` of its
+    pre-activation and its activation (before any residual addition; the output layer's
+    ``a`` is the sigmoid).
     """
     h = x
     pi = si = 0
@@ -180,8 +184,10 @@ def _forward(x: tf.Tensor, params: Sequence[tf.Tensor], arch: tuple,
     for li, (act, bn, res) in enumerate(arch):
         w, b = params[pi], params[pi + 1]
         pi += 2
-        z = _matmul(h, w) + b[:, None, :]
+        z = dense_z = _matmul(h, w) + b[:, None, :]
         if li == last:
+            if layer_outputs is not None:
+                layer_outputs.append((z, tf.sigmoid(z)))
             return z, new_state
         if bn:
             gamma, beta = params[pi], params[pi + 1]
@@ -201,6 +207,8 @@ def _forward(x: tf.Tensor, params: Sequence[tf.Tensor], arch: tuple,
             z = ((z - mean[:, None, :]) * tf.math.rsqrt(var[:, None, :] + BN_EPSILON)
                  * gamma[:, None, :] + beta[:, None, :])
         a = _ACTIVATIONS[act](z)
+        if layer_outputs is not None:
+            layer_outputs.append((dense_z, a))
         h = h + a if res else a
     raise ValueError("arch must end with the output layer")
 
@@ -257,20 +265,80 @@ def _update(params, slots, grads, step, spec: OptimizerSpec):
     return new_p, [m for m, _ in new_s] + [v for _, v in new_s]
 
 
-def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
+def _dense_indices(arch: tuple) -> list[int]:
+    """Position of each Dense layer's kernel in the engine's params (its bias follows)."""
+    out, pi = [], 0
+    for _, bn, _ in arch:
+        out.append(pi)
+        pi += 4 if bn else 2
+    return out
+
+
+def _record_kernel_l1(params, previous, state, arch, options):
+    """Per-epoch record: the L1 norm of every Dense kernel of every model, [S, layers]."""
+    return tf.stack([tf.reduce_sum(tf.abs(params[k]), axis=[1, 2])
+                     for k in _dense_indices(arch)], axis=1)
+
+
+def _record_monitor(params, previous, state, arch, options, x, y):
+    """Per-epoch record: helpers.gradients.GradientMonitor's numbers for model 0 of the
+    stack on the batch (x, y), in inference mode: [layers, 13], the 12 columns of
+    ``helpers.gradients.layer_stats`` then the loss on the batch.
+
+    ``options`` = (activation name of each Dense layer as Keras sees it, whether each has
+    its own activation): a Dense layer's Keras output is its activation if it has one, else
+    its pre-activation (batch-norm blocks).
+    """
+    from helpers.gradients import layer_stats
+
+    kinds, own_activation = options
+    dense = _dense_indices(arch)
+    outs: list = []
+    with tf.GradientTape() as tape:
+        tape.watch(params)
+        logits, _ = _forward(x, params, arch, state, layer_outputs=outs)
+        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits[0]))
+    grads = tape.gradient(loss, params)
+
+    def pairs(ps):
+        return [(ps[k][0], ps[k + 1][0]) for k in dense]
+
+    stats = layer_stats(kinds, [(a if own else z)[0] for (z, a), own in zip(outs, own_activation)],
+                        pairs(grads), pairs(params),
+                        None if previous is None else pairs(previous))
+    return tf.concat([stats, tf.fill([len(dense), 1], loss)], axis=1)
+
+
+#: What the runner can record before training and after every epoch (see _make_runner).
+_RECORDS = {"kernel_l1": _record_kernel_l1, "monitor": _record_monitor}
+
+
+def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int,
+                 record: tuple | None = None):
     """Build the compiled function that trains S stacked models for a few epochs.
 
     ``slots`` holds the optimizer's slots followed by the BatchNormalization state.
+    ``record``: None, or ``(name, options)`` with ``name`` a key of :data:`_RECORDS`; the
+    function is then also evaluated before training (no previous weights) and after every
+    epoch (previous: the weights before that epoch), on the extra arguments of ``run``,
+    and its values come back as a fifth array [E + 1, ...].
     """
     n_state = _n_state(arch)
+    record_fn = None if record is None else _RECORDS[record[0]]
 
     @tf.function(jit_compile=False)  # XLA was 3-6x slower here: tiny batched matmuls
-    def run(params, slots, step, idx, mask, x_tr, y_tr, x_te, y_te):
+    def run(params, slots, step, idx, mask, x_tr, y_tr, x_te, y_te, *record_data):
         # idx: [E, S, steps * batch] row order per epoch and model; mask: [steps * batch].
         n_epochs = idx.shape[0]
         n_steps = idx.shape[2] // batch_size
         n_train = tf.reduce_sum(mask)
         out = [tf.TensorArray(tf.float32, size=n_epochs) for _ in range(4)]
+        if record_fn is not None:
+            def record_now(params, previous, slots):
+                state = list(slots[len(slots) - n_state:])
+                return record_fn(params, previous, state, arch, record[1], *record_data)
+            out.append(tf.TensorArray(tf.float32, size=n_epochs + 1).write(
+                0, record_now(params, None, slots)))
 
         def one_step(i, params, slots, step, loss_sum, hit_sum, order):
             rows = order[:, i * batch_size:(i + 1) * batch_size]      # [S, B]
@@ -292,6 +360,7 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
                     hit_sum + tf.reduce_sum(hits * m, axis=1), order)
 
         def one_epoch(e, params, slots, step, *acc):
+            before = params
             s_count = tf.shape(idx)[1]
             zeros = tf.zeros([s_count], tf.float32)
             _, params, slots, step, loss_sum, hit_sum, _ = tf.while_loop(
@@ -301,7 +370,9 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
             ce, hits = _bce_and_hits(_forward(x_te, params, arch, state)[0], y_te)
             vals = (loss_sum / n_train, hit_sum / n_train,
                     tf.reduce_mean(ce, axis=1), tf.reduce_mean(hits, axis=1))
-            acc = tuple(a.write(e, v) for a, v in zip(acc, vals))
+            if record_fn is not None:
+                vals += (record_now(params, before, slots),)
+            acc = tuple(a.write(e + (k == 4), v) for k, (a, v) in enumerate(zip(acc, vals)))
             return (e + 1, params, slots, step, *acc)
 
         _, params, slots, step, *out = tf.while_loop(
@@ -315,10 +386,10 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
 _RUNNERS: dict[tuple, Any] = {}  # compiled-function cache: avoids re-tracing, holds no results
 
 
-def _runner(arch: tuple, spec: OptimizerSpec, batch_size: int):
-    key = (arch, spec, batch_size)
+def _runner(arch: tuple, spec: OptimizerSpec, batch_size: int, record: tuple | None = None):
+    key = (arch, spec, batch_size, record)
     if key not in _RUNNERS:
-        _RUNNERS[key] = _make_runner(arch, spec, batch_size)
+        _RUNNERS[key] = _make_runner(arch, spec, batch_size, record)
     return _RUNNERS[key]
 
 
@@ -540,7 +611,11 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     0.01, momentum 0.9). ``seed`` fixes the shuffling order (None: drawn from NumPy's
     global generator, which :func:`helpers.seed_everything` seeds). Callbacks get
     ``on_train_begin/end`` and ``on_epoch_begin/end`` with the model's weights current,
-    and may set ``model.stop_training``. Afterwards the model is compiled with the same
+    and may set ``model.stop_training``. A callback given alone that offers
+    ``engine_batch()`` (:class:`helpers.gradients.GradientMonitor` without ``log_dir``)
+    instead has its per-epoch numbers computed inside the compiled loop and handed over
+    after training through ``engine_results`` (its ``on_epoch_begin/end`` are then not
+    called). Afterwards the model is compiled with the same
     loss, metric and optimizer settings, so ``model.evaluate`` and ``model.predict`` work.
     """
     layers = dense_stack(model)
@@ -572,13 +647,32 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     history: dict[str, list[float]] = {k: [] for k in keys}
 
     model.stop_training = False
-    if not cbs:
+    steps = math.ceil(len(x_tr) / bsz)
+    cb_list = keras.callbacks.CallbackList(cbs, model=model, epochs=epochs, verbose=0,
+                                           steps=steps)
+    # A callback alone that offers ``engine_batch()`` (helpers.gradients.GradientMonitor)
+    # has its per-epoch numbers computed inside the compiled loop: no per-epoch round trip.
+    in_engine = None
+    if len(cbs) == 1 and callable(getattr(cbs[0], "engine_batch", None)):
+        in_engine = cbs[0].engine_batch()
+    if not cbs or in_engine is not None:
+        extra, record = [], None
+        if in_engine is not None:
+            dense = _parse(model, verify=False).dense
+            record = ("monitor", (tuple(_activation_name(d) for d in dense),
+                                  tuple(_activation_name(d) != "linear" for d in dense)))
+            extra = [tf.constant(a) for a in in_engine]
+            cb_list.on_train_begin()
+        run = _runner(arch, spec, bsz, record)
         params, slots, step, out = run(params, slots, step, tf.constant(idx), tf.constant(mask),
-                                       *data)
+                                       *data, *extra)
         for k, arr in zip(keys, out):
             history[k] = [float(v) for v in arr.numpy()[:, 0]]
         _write_params(model, params, slots[len(slots) - n_state:])
         epochs_run = epochs
+        if in_engine is not None:
+            cbs[0].engine_results(out[4].numpy())
+            cb_list.on_train_end()
     else:
         # Per-epoch loop. Moving weights between the engine and the Keras model is done by
         # two compiled functions, one call each per epoch, instead of one eager op per variable.
@@ -602,8 +696,6 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         # Callbacks that promise not to change the weights (attribute ``changes_weights =
         # False``, e.g. helpers.gradients.GradientMonitor) spare the read-back each epoch.
         read_back = any(getattr(cb, "changes_weights", True) for cb in cbs)
-        cb_list = keras.callbacks.CallbackList(cbs, model=model, epochs=epochs, verbose=0,
-                                               steps=math.ceil(len(x_tr) / bsz))
         cb_list.on_train_begin()
         epochs_run = 0
         for e in range(epochs):
@@ -627,7 +719,7 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     result.set_model(model)
     result.history = history
     result.epoch = list(range(epochs_run))
-    result.params = {"epochs": epochs, "steps": math.ceil(len(x_tr) / bsz), "verbose": 0,
+    result.params = {"epochs": epochs, "steps": steps, "verbose": 0,
                      "batch_size": bsz, "seed": seed, "optimizer": dataclasses.asdict(spec)}
     return result
 
@@ -639,7 +731,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                test_data: tuple | None = None, learning_rate: float | None = None,
                clipnorm: float | None = None, clipvalue: float | None = None,
                chunk_size: int = 64, batch_norm: bool = False,
-               residual: bool = False) -> pd.DataFrame:
+               residual: bool = False, kernel_l1: bool = False) -> pd.DataFrame:
     """Train one ``build_mlp`` configuration once per seed, all seeds at once.
 
     For each seed s the model is exactly ``seed_everything(s); build_mlp(...)`` and is
@@ -652,12 +744,16 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     (``depth``, ``width``, ``activation``, ``initializer``, ``optimizer``,
     ``learning_rate``, ``epochs``) and ``history``: a dict of per-epoch arrays with the
     same keys as Keras' History. ``batch_norm`` and ``residual`` are passed to
-    ``build_mlp`` (and appear as columns too). Refuses an empty ``seeds``.
+    ``build_mlp`` (and appear as columns too). With ``kernel_l1`` a column ``kernel_l1``
+    holds, per seed, an array [epochs + 1, Dense layers] of every Dense kernel's L1 norm
+    before training (row 0) and after each epoch. Refuses an empty ``seeds``.
     """
     seed_list = check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+    if not isinstance(kernel_l1, bool):
+        raise TypeError(f"kernel_l1 must be True or False, got {kernel_l1!r}")
     spec = resolve_optimizer(optimizer, learning_rate, clipnorm, clipvalue)
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
@@ -685,7 +781,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
         keras.backend.clear_session(free_memory=False)
         slots = _slots_for(params, spec, state)
         idx, mask = _orders(chunk, epochs, len(x_tr), bsz, shuffle=True)
-        run = _runner(arch, spec, bsz)
+        run = _runner(arch, spec, bsz, ("kernel_l1", None) if kernel_l1 else None)
         params, slots, _, out = run(params, slots, tf.constant(0, tf.int64), tf.constant(idx),
                                     tf.constant(mask), *data)
         hist = [a.numpy() for a in out]
@@ -702,6 +798,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                 "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
                 "learned": bool(te_acc[j] >= LEARNED_THRESHOLD),
                 "history": {k: h[:, j].copy() for k, h in zip(keys, hist)},
+                **({"kernel_l1": hist[4][:, j].copy()} if kernel_l1 else {}),
             })
     return pd.DataFrame(rows)
 

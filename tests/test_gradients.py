@@ -141,6 +141,34 @@ def test_monitor_same_numbers_with_fit_and_train(circles):
     np.testing.assert_allclose(ta[num].to_numpy(), tb[num].to_numpy(), rtol=2e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("kw", [{}, RELU_HE, {"batch_norm": True},
+                                {"residual": True, **RELU_HE}],
+                         ids=["tanh", "relu", "batch_norm", "residual"])
+def test_monitor_inside_train_loop_equals_per_epoch_calls(circles, kw):
+    # Alone, the monitor is computed inside train's compiled loop; next to another callback
+    # it is called after every epoch on the Keras model. Same weights, same numbers.
+    (x, y), test = circles
+    a = _model(4, depth=4, **kw)
+    b = keras.models.clone_model(a)
+    b.set_weights(a.get_weights())
+    alone, with_other = GradientMonitor(x, y), GradientMonitor(x, y)
+    train(a, (x, y), test, epochs=4, seed=4, callbacks=[alone])
+    train(b, (x, y), test, epochs=4, seed=4, callbacks=[with_other, keras.callbacks.Callback()])
+    assert alone._probe is None and with_other._probe is not None  # the two paths were taken
+    ta, tb = alone.table, with_other.table
+    pd.testing.assert_frame_equal(ta.iloc[:, :5], tb.iloc[:, :5])
+    num = ta.columns[5:]
+    np.testing.assert_allclose(ta[num].to_numpy(), tb[num].to_numpy(), rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(a.get_weights()[0], b.get_weights()[0], rtol=1e-5)
+
+
+def test_monitor_with_log_dir_is_called_every_epoch(circles, tmp_path):
+    (x, y), test = circles
+    mon = GradientMonitor(x[:64], y[:64], log_dir=tmp_path, run_name="r")
+    train(_model(0, depth=2), (x, y), test, epochs=2, seed=0, callbacks=[mon])
+    assert mon._probe is not None and sorted(mon.table["epoch"].unique()) == [0, 1, 2]
+
+
 def test_monitor_resets_per_training_run(circles):
     (x, y), test = circles
     model = _model(0, depth=2)

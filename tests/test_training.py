@@ -222,6 +222,7 @@ def test_train_refuses_models_it_cannot_run(circles):
     ({"seeds": [-1]}, ValueError, "seeds"),
     ({"depth": 0}, ValueError, "depth"),
     ({"activation": "nope"}, ValueError, "activation"),
+    ({"kernel_l1": "yes"}, TypeError, "kernel_l1"),
 ])
 def test_train_many_bad_input(kwargs, exc, words):
     args = {"depth": 1, "epochs": 1, **kwargs}
