@@ -173,10 +173,12 @@ def _sha256(data: bytes) -> str:
 
 
 #: Functions of helpers/training.py that only move data between Keras and the engine for a
-#: single model (``train``'s callback loop and the like): they cannot change a ``sweep``
-#: result, so editing them must not invalidate the cache.
+#: single model (``train``'s callback loop and the like) or compute what is recorded beside
+#: training (the ``_RECORDS`` functions, never asked for by ``sweep``): they cannot change a
+#: ``sweep`` result, so editing them must not invalidate the cache.
 _PLUMBING = frozenset({"train", "evaluate", "dense_stack", "_check_callbacks",
-                       "_write_params", "_NoRetracingNotice"})
+                       "_write_params", "_NoRetracingNotice", "_record_monitor",
+                       "_record_kernel_l1", "_dense_indices"})
 
 
 def _code_fingerprint(path: Path, skip: frozenset = frozenset()) -> bytes:
@@ -620,8 +622,9 @@ def weight_l1_history(depth: int, width: int = 5, activation: str = "tanh",
 
     Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)`` with a
     :class:`WeightL1` callback) gives, with the tutorial's SGD; the norms are recorded
-    inside the compiled training loop (``train_many(..., kernel_l1=True)``). Returns ``(norms, results)``: ``norms`` has one row per seed,
-    epoch (0 = at initialization) and layer (``hidden_1`` ... ``output``) with ``l1``;
+    inside the compiled training loop (``train_many(..., kernel_l1=True)``). Returns
+    ``(norms, results)``: ``norms`` has one row per seed, epoch (0 = at initialization)
+    and layer (``hidden_1`` ... ``output``) with ``l1``;
     ``results`` has one row per seed with ``train_accuracy``, ``test_accuracy`` and
     ``learned``. Refuses what ``train_many`` refuses.
     """

@@ -372,7 +372,9 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int,
                     tf.reduce_mean(ce, axis=1), tf.reduce_mean(hits, axis=1))
             if record_fn is not None:
                 vals += (record_now(params, before, slots),)
-            acc = tuple(a.write(e + (k == 4), v) for k, (a, v) in enumerate(zip(acc, vals)))
+            # the record's array holds the state before training at 0, so epoch e goes to e + 1
+            acc = tuple(a.write(e + 1 if k == 4 else e, v)
+                        for k, (a, v) in enumerate(zip(acc, vals)))
             return (e + 1, params, slots, step, *acc)
 
         _, params, slots, step, *out = tf.while_loop(
