@@ -188,6 +188,9 @@ def test_monitor_refuses_bad_input(circles):
         GradientMonitor(x, y, log_dir="logs", run_name="../escape")
     with pytest.raises(TypeError, match="log_dir"):
         GradientMonitor(x, y, log_dir=3)
+    with pytest.raises(ValueError, match="GradientMonitor batch: x has 3 features"):
+        train(_model(0, depth=2), (x, y), test, epochs=1,
+              callbacks=[GradientMonitor(np.zeros((4, 3)), np.zeros(4))])
     model = _model(0, depth=2, n_inputs=3)
     with pytest.raises(ValueError, match="features"):
         model.compile(optimizer="sgd", loss="binary_crossentropy")
