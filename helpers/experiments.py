@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -347,7 +348,7 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
           seeds: Iterable[int] = range(20), epochs: int = 500, *,
           train_data: tuple | None = None, test_data: tuple | None = None,
           history: bool = False, cache_dir: str | os.PathLike | None = None,
-          progress: bool | None = None) -> pd.DataFrame:
+          progress: bool | None = None, workers: int | None = None) -> pd.DataFrame:
     """Train every configuration of ``grid`` once per seed; return one row per run.
 
     ``grid`` is as in :func:`grid_configs` (keys: :data:`GRID_KEYS`); keys left out take
@@ -367,12 +368,18 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     change gives a new key, so a stale entry is never used; entries are written
     atomically and never overwritten. ``progress``: see :func:`progress_enabled`.
 
+    ``workers``: how many configurations train at the same time, in threads (default: the
+    number of CPU cores, at most 4). Each run's numbers do not depend on it: every
+    configuration is still one deterministic ``train_many`` call.
+
     Refuses (before training anything) an empty grid, unknown keys, invalid values,
     seeds that are empty, repeated or outside [0, 2**32), and epochs < 1.
     """
     configs = grid_configs(grid)
     seed_list = check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
+    workers = (min(4, os.cpu_count() or 1) if workers is None
+               else check_int("workers", workers, minimum=1))
     if not isinstance(history, bool):
         raise TypeError(f"history must be True or False, got {history!r}")
     show = progress_enabled(progress)
@@ -393,36 +400,51 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
 
     from tqdm.auto import tqdm
 
-    frames = []
-    bar = tqdm(configs, desc="sweep", unit="config", disable=not show,
+    def one(config: dict, meta: dict | None) -> pd.DataFrame:
+        df = None
+        if meta is not None:
+            path = cache / f"sweep-{_meta_key(meta)}.npz"
+            df = _cache_load(path, meta)
+        if df is None:
+            df = train_many(**_full_config(config), seeds=seed_list, epochs=epochs,
+                            train_data=train_data, test_data=test_data)
+            if meta is not None:
+                _cache_store(path, meta, df)
+        out = pd.DataFrame({k: [v] * len(df) for k, v in config.items()})
+        out["seed"] = df["seed"].to_numpy()
+        out["epochs"] = epochs
+        for col in ("train_accuracy", "test_accuracy", "train_loss", "test_loss"):
+            out[col] = df[col].to_numpy()
+        out["learned"] = out["test_accuracy"] >= LEARNED_THRESHOLD
+        if history:
+            out["history"] = list(df["history"])
+        return out
+
+    bar = tqdm(total=len(configs), desc="sweep", unit="config", disable=not show,
                delay=0 if progress else 2, leave=False)
-    with _quiet_tensorflow():
-        for config in bar:
-            df = None
-            if cache is not None:
-                meta = _cache_meta(config, seed_list, epochs, data_hash)
-                path = cache / f"sweep-{_meta_key(meta)}.npz"
-                df = _cache_load(path, meta)
-            if df is None:
-                df = train_many(**_full_config(config), seeds=seed_list, epochs=epochs,
-                                train_data=train_data, test_data=test_data)
-                if cache is not None:
-                    _cache_store(path, meta, df)
-            out = pd.DataFrame({k: [v] * len(df) for k, v in config.items()})
-            out["seed"] = df["seed"].to_numpy()
-            out["epochs"] = epochs
-            for col in ("train_accuracy", "test_accuracy", "train_loss", "test_loss"):
-                out[col] = df[col].to_numpy()
-            out["learned"] = out["test_accuracy"] >= LEARNED_THRESHOLD
-            if history:
-                out["history"] = list(df["history"])
-            frames.append(out)
-    bar.close()
+    with _quiet_tensorflow(), ThreadPoolExecutor(max_workers=workers) as pool:
+        # cache keys are made here, in this thread (ast.parse is not thread-safe in 3.11)
+        metas = [None if cache is None else _cache_meta(c, seed_list, epochs, data_hash)
+                 for c in configs]
+        futures = [pool.submit(one, c, m) for c, m in zip(configs, metas)]
+        try:
+            for future in as_completed(futures):
+                future.result()  # raises the first failure
+                bar.update()
+        except BaseException:  # a failure or an interrupt: start no further configuration
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            bar.close()
+    frames = [future.result() for future in futures]  # in the order of the grid
     result = pd.concat(frames, ignore_index=True)
     # keys missing from some grids of a list: the value train_many used
     for key in result.columns.intersection(GRID_KEYS):
         if result[key].isna().any() and _DEFAULTS.get(key) is not None:
-            result[key] = result[key].fillna(_DEFAULTS[key])
+            default = _DEFAULTS[key]  # (fillna would warn when it downcasts booleans)
+            result[key] = pd.Series([default if pd.isna(v) else v for v in result[key]],
+                                    index=result.index).infer_objects()
     return result
 
 

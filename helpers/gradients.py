@@ -18,6 +18,7 @@ import pandas as pd
 import tensorflow as tf
 
 from helpers._validate import check_xy
+from helpers.models import activation_name
 
 # --------------------------------------------------------------------------- thresholds
 # Rules of thumb, not laws. Sources: CS231n "Neural Networks Part 3" (Karpathy), section
@@ -107,11 +108,6 @@ def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
     return layers
 
 
-def _activation_name(layer: keras.layers.Dense) -> str:
-    fn = layer.activation
-    return getattr(fn, "__name__", type(fn).__name__)
-
-
 def _check_batch(model: keras.Model, x: object, y: object, what: str):
     x, y = check_xy(x, y, what=what)
     n_in = model.inputs[0].shape[-1]
@@ -190,7 +186,7 @@ class _Probe:
                  writer: tf.summary.SummaryWriter | None = None, compiled: bool = True):
         self.layers = dense_layers(model)
         self.names = [lay.name for lay in self.layers]
-        self.kinds = [_activation_name(lay) for lay in self.layers]
+        self.kinds = [activation_name(lay) for lay in self.layers]
         self._extract = keras.Model(model.inputs[0],
                                     [lay.output for lay in self.layers] + list(model.outputs))
         self._loss = keras.losses.BinaryCrossentropy()
@@ -358,7 +354,7 @@ class GradientMonitor(keras.callbacks.Callback):
             self._in_engine = False
             layers = dense_layers(model)
             self._names = [lay.name for lay in layers]
-            self._kinds = [_activation_name(lay) for lay in layers]
+            self._kinds = [activation_name(lay) for lay in layers]
             return
         dense_layers(model)
         xt, yt = _check_batch(model, self._x, self._y, "GradientMonitor batch")

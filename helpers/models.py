@@ -26,6 +26,12 @@ INITIALIZERS = (
 KERAS_DEFAULT_INITIALIZER = "glorot_uniform"
 
 
+def activation_name(layer: keras.layers.Layer) -> str:
+    """Return the name of a layer's activation function (``"linear"`` when it has none)."""
+    fn = layer.activation
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
 def make_initializer(name: str) -> keras.initializers.Initializer:
     """Return a NEW initializer instance for ``name``.
 
@@ -95,16 +101,15 @@ def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
                          "linear; choose a non-linear activation")
 
     if not batch_norm and not residual:
-        model = keras.Sequential(name=f"mlp_{depth}x{width}_{activation}")
-        model.add(keras.Input(shape=(n_inputs,)))
-        for i in range(1, depth + 1):
-            model.add(keras.layers.Dense(width, activation=activation,
-                                         kernel_initializer=make_initializer(initializer),
-                                         name=f"hidden_{i}"))
-        model.add(keras.layers.Dense(1, activation="sigmoid",
-                                     kernel_initializer=make_initializer(out_init),
-                                     name="output"))
-        return model
+        # All layers at once: Sequential.add would rebuild the model after every layer
+        # (time quadratic in depth); the weights are drawn in layer order either way.
+        hidden = [keras.layers.Dense(width, activation=activation,
+                                     kernel_initializer=make_initializer(initializer),
+                                     name=f"hidden_{i}") for i in range(1, depth + 1)]
+        output = keras.layers.Dense(1, activation="sigmoid",
+                                    kernel_initializer=make_initializer(out_init), name="output")
+        return keras.Sequential([keras.Input(shape=(n_inputs,)), *hidden, output],
+                                name=f"mlp_{depth}x{width}_{activation}")
 
     inputs = keras.Input(shape=(n_inputs,))
     h = inputs

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import math
 import numbers
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,7 +23,8 @@ import pandas as pd
 import tensorflow as tf
 
 from helpers._validate import check_data, check_float, check_int, check_seeds
-from helpers.models import TUTORIAL_INITIALIZER, build_mlp
+from helpers.gradients import layer_stats
+from helpers.models import TUTORIAL_INITIALIZER, activation_name, build_mlp
 from helpers.seeding import seed_everything
 
 #: A run "learned" the two circles when its final test accuracy reaches this. A constant
@@ -289,8 +291,6 @@ def _record_monitor(params, previous, state, arch, options, x, y):
     its own activation): a Dense layer's Keras output is its activation if it has one, else
     its pre-activation (batch-norm blocks).
     """
-    from helpers.gradients import layer_stats
-
     kinds, own_activation = options
     dense = _dense_indices(arch)
     outs: list = []
@@ -387,12 +387,18 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int,
 
 _RUNNERS: dict[tuple, Any] = {}  # compiled-function cache: avoids re-tracing, holds no results
 
+#: train_many may run in several threads at once (helpers.experiments.sweep does): building
+#: Keras models and clearing Keras' session happen under this lock, one thread at a time,
+#: while the compiled training runs themselves (pure TensorFlow) overlap.
+_KERAS_LOCK = threading.Lock()
+
 
 def _runner(arch: tuple, spec: OptimizerSpec, batch_size: int, record: tuple | None = None):
     key = (arch, spec, batch_size, record)
-    if key not in _RUNNERS:
-        _RUNNERS[key] = _make_runner(arch, spec, batch_size, record)
-    return _RUNNERS[key]
+    with _KERAS_LOCK:
+        if key not in _RUNNERS:
+            _RUNNERS[key] = _make_runner(arch, spec, batch_size, record)
+        return _RUNNERS[key]
 
 
 def _eval_stack(params: Sequence[tf.Tensor], arch: tuple, x: np.ndarray, y: np.ndarray,
@@ -481,14 +487,14 @@ def _parse(model: keras.Model, verify: bool = True) -> _Parsed:
     for i, lay in enumerate(dense):
         if not lay.use_bias:
             raise _fail(f"layer {lay.name!r} has no bias")
-        act = _activation_name(lay)
+        act = activation_name(lay)
         bn = by_name.get(f"{lay.name}_bn") if not plain else None
         act_layer = by_name.get(f"{lay.name}_act") if not plain else None
         add = by_name.get(f"{lay.name}_add") if not plain else None
         if act_layer is not None:
             if act != "linear":
                 raise _fail(f"layer {lay.name!r} has an activation and an Activation layer")
-            act = _activation_name(act_layer)
+            act = activation_name(act_layer)
         params += [lay.kernel, lay.bias]
         if bn is not None:
             if not (bn.center and bn.scale and bn.axis in (-1, [-1], 1, [1])
@@ -532,11 +538,6 @@ def dense_stack(model: keras.Model) -> list[keras.layers.Dense]:
     Raises ValueError (saying why) for models it cannot run; see :func:`_parse`.
     """
     return _parse(model).dense
-
-
-def _activation_name(layer: keras.layers.Layer) -> str:
-    fn = layer.activation
-    return getattr(fn, "__name__", type(fn).__name__)
 
 
 def _stack_state(models: Sequence[keras.Model]) -> list[tf.Tensor]:
@@ -661,8 +662,8 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         extra, record = [], None
         if in_engine is not None:
             dense = _parse(model, verify=False).dense
-            record = ("monitor", (tuple(_activation_name(d) for d in dense),
-                                  tuple(_activation_name(d) != "linear" for d in dense)))
+            record = ("monitor", (tuple(activation_name(d) for d in dense),
+                                  tuple(activation_name(d) != "linear" for d in dense)))
             extra = [tf.constant(a) for a in in_engine]
             cb_list.on_train_begin()
         run = _runner(arch, spec, bsz, record)
@@ -771,16 +772,17 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     rows = []
     for start in range(0, len(seed_list), chunk_size):
         chunk = seed_list[start:start + chunk_size]
-        models = []
-        for s in chunk:
-            seed_everything(s)
-            models.append(build_mlp(depth, width, activation, initializer, output_initializer,
-                                    n_inputs=x_tr.shape[1], batch_norm=batch_norm,
-                                    residual=residual))
-        params, arch = _stack_params(models)
-        state = _stack_state(models)
-        del models
-        keras.backend.clear_session(free_memory=False)
+        with _KERAS_LOCK:
+            models = []
+            for s in chunk:
+                seed_everything(s)
+                models.append(build_mlp(depth, width, activation, initializer,
+                                        output_initializer, n_inputs=x_tr.shape[1],
+                                        batch_norm=batch_norm, residual=residual))
+            params, arch = _stack_params(models)
+            state = _stack_state(models)
+            del models
+            keras.backend.clear_session(free_memory=False)
         slots = _slots_for(params, spec, state)
         idx, mask = _orders(chunk, epochs, len(x_tr), bsz, shuffle=True)
         run = _runner(arch, spec, bsz, ("kernel_l1", None) if kernel_l1 else None)

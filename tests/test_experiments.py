@@ -81,6 +81,7 @@ def _must_not_train(*args, **kwargs):
     ({"seeds": [0], "progress": "yes"}, TypeError, "progress"),
     ({"seeds": [0], "history": 1}, TypeError, "history"),
     ({"seeds": [0], "cache_dir": 3}, TypeError, "cache_dir"),
+    ({"seeds": [0], "workers": 0}, ValueError, "workers"),
 ])
 def test_bad_arguments_are_refused_before_training(monkeypatch, kwargs, err, match):
     monkeypatch.setattr(ex, "train_many", _must_not_train)
@@ -104,6 +105,19 @@ def test_sweep_rows_match_train_many(capsys):
     # silent under pytest: nbval compares stderr, so no progress bar may appear
     out = capsys.readouterr()
     assert out.err == "" and out.out == ""
+
+
+def test_sweep_in_threads_gives_the_same_rows():
+    grid = [{"depth": [1, 3, 6], "activation": ["tanh"], "initializer": ["uniform_0_1"]},
+            {"depth": [2, 4], "activation": ["relu"], "initializer": ["he_uniform"],
+             "batch_norm": [False, True]}]
+    one = sweep(grid, seeds=[0, 1, 2], epochs=4, workers=1, history=True)
+    three = sweep(grid, seeds=[0, 1, 2], epochs=4, workers=3, history=True)
+    pd.testing.assert_frame_equal(one.drop(columns="history"), three.drop(columns="history"),
+                                  check_exact=True)
+    for a, b in zip(one["history"], three["history"]):
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
 
 
 def test_sweep_history_is_optional():
