@@ -3,8 +3,11 @@
 ``model.fit`` spends almost all of its time on per-step overhead for models this small.
 :func:`train` runs the same maths (binary cross-entropy on the sigmoid's logits,
 Keras' SGD/Adam update rules, accuracy and loss averaged over the epoch like Keras'
-History) inside one XLA-compiled loop, and :func:`train_many` trains many seeds of
-one configuration at once, their weights stacked on a leading axis.
+History) inside one compiled TensorFlow loop (graph mode; XLA was slower for these tiny
+matrices), and :func:`train_many` trains many seeds of one configuration at once, their
+weights stacked on a leading axis. What is recorded beside training (GradientMonitor's
+numbers for :func:`train`, kernel norms for :func:`train_many`) is computed inside the
+same loop.
 """
 
 from __future__ import annotations
