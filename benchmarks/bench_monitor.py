@@ -1,9 +1,10 @@
 """Cost of GradientMonitor: helpers.training.train (500 epochs, 5-layer tanh U(0, 1) model)
 with and without the monitor. Target: ratio <= 1.5. Run: ``python benchmarks/bench_monitor.py``.
 
-Also shown, for context: a no-op callback and a monitor writing TensorBoard logs, which both
-take train's per-epoch path (one round trip between the compiled loop and Python per epoch);
-a monitor alone without logs is computed inside the compiled loop."""
+Also shown, for context: a no-op callback, which takes train's per-epoch path (one round trip
+between the compiled loop and Python per epoch), and a monitor writing TensorBoard logs (like
+the plain monitor computed inside the compiled loop; the logs are written when training
+ends)."""
 
 from __future__ import annotations
 

@@ -179,6 +179,57 @@ def layer_stats(kinds: Sequence[str], outputs: Sequence[tf.Tensor],
     return tf.stack(rows)
 
 
+#: Buckets per TensorBoard histogram (TensorBoard's default).
+HISTOGRAM_BUCKETS = 30
+
+
+def bucket_counts(values: tf.Tensor, buckets: int = HISTOGRAM_BUCKETS) -> tf.Tensor:
+    """Return ``[min, max, count of bucket 1, ..., count of bucket k]`` (float32, exact for
+    float32 data): all a TensorBoard histogram of ``values`` needs, small enough to record
+    inside a training loop. :func:`buckets_from_counts` turns it into the histogram."""
+    data = tf.cast(tf.reshape(values, [-1]), tf.float64)
+    lo, hi = tf.reduce_min(data), tf.reduce_max(data)
+    spread = hi - lo
+    width = tf.where(spread > 0, spread, 1.0) / buckets
+    index = tf.minimum(tf.cast(tf.floor((data - lo) / width), tf.int32), buckets - 1)
+    counts = tf.reduce_sum(tf.one_hot(index, buckets, dtype=tf.float64), axis=0)
+    return tf.cast(tf.concat([[lo, hi], counts], 0), tf.float32)
+
+
+def buckets_from_counts(packed: tf.Tensor) -> tf.Tensor:
+    """Return the float64 [k, 3] histogram (left edge, right edge, count) of
+    :func:`bucket_counts`' output, exactly as ``tf.summary.histogram`` computes it:
+    equal-width buckets from the minimum to the maximum; when all values are equal, every
+    edge at that value and all counts in the last bucket."""
+    packed = tf.cast(packed, tf.float64)
+    lo, hi, counts = packed[0], packed[1], packed[2:]
+    k = tf.shape(counts)[0]
+    edges = tf.concat([tf.linspace(lo, hi, k + 1)[:-1], [hi]], 0)
+    single = tf.concat([tf.zeros([k - 1], tf.float64), [tf.reduce_sum(counts)]], 0)
+    return tf.where(hi > lo,
+                    tf.stack([edges[:-1], edges[1:], counts], axis=1),
+                    tf.stack([tf.fill([k], hi), tf.fill([k], hi), single], axis=1))
+
+
+def _write_histogram(tag: str, buckets: tf.Tensor, step) -> None:
+    """Write a [k, 3] histogram (:func:`buckets_from_counts`) as a TensorBoard summary
+    under exactly ``tag`` (``tf.summary.histogram`` would prefix a loop's name scope)."""
+    from tensorboard.plugins.histogram import metadata
+
+    tf.summary.write(tag, tf.cast(buckets, tf.float64), step=step,
+                     metadata=metadata.create_summary_metadata(display_name=None,
+                                                               description=None))
+
+
+def _write_scalar(tag: str, value: tf.Tensor, step) -> None:
+    """Write a float32 scalar summary under exactly ``tag``, like ``tf.summary.scalar``."""
+    from tensorboard.plugins.scalar import metadata
+
+    tf.summary.write(tag, tf.cast(value, tf.float32), step=step,
+                     metadata=metadata.create_summary_metadata(display_name=None,
+                                                               description=None))
+
+
 class _Probe:
     """One compiled function that returns every per-layer number for a batch at once."""
 
@@ -243,6 +294,27 @@ class _Probe:
         return result, loss
 
 
+def _write_logs(writer, names: Sequence[str], stats: np.ndarray, losses: np.ndarray,
+                grad_counts: np.ndarray, act_counts: np.ndarray) -> None:
+    """Write the TensorBoard summaries of a whole run computed inside helpers.training's
+    loop (the same tags and values the per-epoch probe writes), in one compiled call."""
+    @tf.function
+    def write_all(stats, losses, grad_counts, act_counts):
+        with writer.as_default():
+            for e in tf.range(tf.shape(stats)[0]):
+                step = tf.cast(e, tf.int64)
+                for i, name in enumerate(names):
+                    _write_histogram(f"{name}/kernel_gradient",
+                                     buckets_from_counts(grad_counts[e, i]), step)
+                    _write_histogram(f"{name}/activation",
+                                     buckets_from_counts(act_counts[e, i]), step)
+                    _write_scalar(f"{name}/kernel_grad_mean_abs", stats[e, i, 0], step)
+                    _write_scalar(f"{name}/bias_grad_mean_abs", stats[e, i, 2], step)
+                _write_scalar("loss_on_monitor_batch", losses[e], step)
+
+    write_all(*(tf.constant(a, tf.float32) for a in (stats, losses, grad_counts, act_counts)))
+
+
 # --------------------------------------------------------------------------- the callback
 
 
@@ -286,8 +358,9 @@ class GradientMonitor(keras.callbacks.Callback):
     Works with ``model.fit(..., callbacks=[monitor])`` and
     ``helpers.training.train(..., callbacks=[monitor])``; the numbers depend only on the
     weights. With ``model.fit`` the per-epoch work is one compiled ``tf.function`` call;
-    ``train`` (with the monitor as its only callback and no ``log_dir``) computes the same
-    numbers inside its own compiled training loop, which costs far less.
+    ``train`` (with the monitor as its only callback) computes the same numbers inside its
+    own compiled training loop, which costs far less, and writes the TensorBoard logs (same
+    tags and values) when training ends.
 
     ``log_dir``: also write TensorBoard summaries into a new sub-folder
     ``<log_dir>/<run_name>`` (default run name: model name plus a timestamp; if the folder
@@ -326,30 +399,40 @@ class GradientMonitor(keras.callbacks.Callback):
         self._in_engine = False
 
     # helpers.training.train ------------------------------------------------------------
-    def engine_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """For :func:`helpers.training.train`: return the batch ``(x, y)`` so the trainer
-        computes this monitor's numbers inside its compiled loop (same maths, see
-        :func:`layer_stats`) and hands them to :meth:`engine_results`, or None when the
-        monitor must be called every epoch (TensorBoard logs on). Checks the batch against
-        ``self.model``."""
-        if self.log_dir is not None:
-            return None
+    def engine_batch(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """For :func:`helpers.training.train`: return ``(x, y, histograms)``, the batch on
+        which the trainer computes this monitor's numbers inside its compiled loop (same
+        maths, see :func:`layer_stats`; with ``histograms`` also the bucket counts of the
+        TensorBoard histograms) to hand them to :meth:`engine_results`; ``on_epoch_end``
+        is then not called. Checks the batch against ``self.model``."""
         dense_layers(self.model)
         x, y = _check_batch(self.model, self._x, self._y, "GradientMonitor batch")
         self._in_engine = True
-        return x.numpy(), y.numpy()
+        return x.numpy(), y.numpy(), self.log_dir is not None
 
     def engine_results(self, records: np.ndarray) -> None:
-        """Take the trainer's numbers: an array [epochs + 1, layers, 13] (the columns of
-        :func:`layer_stats`, then the loss on the batch), row 0 before training."""
-        self._records = [(e, np.array(r[:, :len(_STATS)]), float(r[0, len(_STATS)]))
-                         for e, r in enumerate(records)]
+        """Take the trainer's numbers: an array [epochs + 1, layers, 13 (+ 2 x 32)], row 0
+        before training: the columns of :func:`layer_stats`, the loss on the batch and,
+        with TensorBoard logs, :func:`bucket_counts` of each kernel gradient and layer
+        output, which are written to the run's folder here."""
+        n = len(_STATS)
+        self._records = [(e, np.array(r[:, :n]), float(r[0, n])) for e, r in enumerate(records)]
+        if self._writer is not None:
+            k = (records.shape[2] - n - 1) // 2
+            _write_logs(self._writer, self._names, records[:, :, :n], records[:, 0, n],
+                        records[:, :, n + 1:n + 1 + k], records[:, :, n + 1 + k:])
 
     # Keras hooks ---------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         model = self.model
         self._records = []
         self._steps = (self.params or {}).get("steps")
+        self._writer = None
+        if self.log_dir is not None:
+            dense_layers(model)
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            self.run_dir = _new_run_dir(self.log_dir, self.run_name, f"{model.name}-{stamp}")
+            self._writer = tf.summary.create_file_writer(self.run_dir)
         if self._in_engine:  # helpers.training.train computes the numbers (engine_batch)
             self._in_engine = False
             layers = dense_layers(model)
@@ -359,11 +442,6 @@ class GradientMonitor(keras.callbacks.Callback):
         dense_layers(model)
         xt, yt = _check_batch(model, self._x, self._y, "GradientMonitor batch")
         self._xt, self._yt = xt, yt
-        self._writer = None
-        if self.log_dir is not None:
-            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            self.run_dir = _new_run_dir(self.log_dir, self.run_name, f"{model.name}-{stamp}")
-            self._writer = tf.summary.create_file_writer(self.run_dir)
         self._probe = _Probe(model, track_updates=True, writer=self._writer)
         self._probe.reset_updates()
         self._names, self._kinds = self._probe.names, self._probe.kinds

@@ -26,7 +26,7 @@ import pandas as pd
 import tensorflow as tf
 
 from helpers._validate import check_data, check_float, check_int, check_seeds
-from helpers.gradients import layer_stats
+from helpers.gradients import bucket_counts, layer_stats
 from helpers.models import TUTORIAL_INITIALIZER, activation_name, build_mlp
 from helpers.seeding import seed_everything
 
@@ -288,13 +288,14 @@ def _record_kernel_l1(params, previous, state, arch, options):
 def _record_monitor(params, previous, state, arch, options, x, y):
     """Per-epoch record: helpers.gradients.GradientMonitor's numbers for model 0 of the
     stack on the batch (x, y), in inference mode: [layers, 13], the 12 columns of
-    ``helpers.gradients.layer_stats`` then the loss on the batch.
+    ``helpers.gradients.layer_stats`` then the loss on the batch; with histograms, followed
+    by ``helpers.gradients.bucket_counts`` of the kernel gradient and of the layer's output.
 
     ``options`` = (activation name of each Dense layer as Keras sees it, whether each has
-    its own activation): a Dense layer's Keras output is its activation if it has one, else
-    its pre-activation (batch-norm blocks).
+    its own activation, whether to add histograms): a Dense layer's Keras output is its
+    activation if it has one, else its pre-activation (batch-norm blocks).
     """
-    kinds, own_activation = options
+    kinds, own_activation, histograms = options
     dense = _dense_indices(arch)
     outs: list = []
     with tf.GradientTape() as tape:
@@ -306,10 +307,14 @@ def _record_monitor(params, previous, state, arch, options, x, y):
     def pairs(ps):
         return [(ps[k][0], ps[k + 1][0]) for k in dense]
 
-    stats = layer_stats(kinds, [(a if own else z)[0] for (z, a), own in zip(outs, own_activation)],
-                        pairs(grads), pairs(params),
+    outputs = [(a if own else z)[0] for (z, a), own in zip(outs, own_activation)]
+    stats = layer_stats(kinds, outputs, pairs(grads), pairs(params),
                         None if previous is None else pairs(previous))
-    return tf.concat([stats, tf.fill([len(dense), 1], loss)], axis=1)
+    columns = [stats, tf.fill([len(dense), 1], loss)]
+    if histograms:
+        columns += [tf.stack([bucket_counts(grads[k][0]) for k in dense]),
+                    tf.stack([bucket_counts(a) for a in outputs])]
+    return tf.concat(columns, axis=1)
 
 
 #: What the runner can record before training and after every epoch (see _make_runner).
@@ -618,11 +623,11 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     global generator, which :func:`helpers.seed_everything` seeds). Callbacks get
     ``on_train_begin/end`` and ``on_epoch_begin/end`` with the model's weights current,
     and may set ``model.stop_training``. A callback given alone that offers
-    ``engine_batch()`` (:class:`helpers.gradients.GradientMonitor` without ``log_dir``)
-    instead has its per-epoch numbers computed inside the compiled loop and handed over
-    after training through ``engine_results`` (its ``on_epoch_begin/end`` are then not
-    called). Afterwards the model is compiled with the same
-    loss, metric and optimizer settings, so ``model.evaluate`` and ``model.predict`` work.
+    ``engine_batch()`` (:class:`helpers.gradients.GradientMonitor`) instead has its
+    per-epoch numbers computed inside the compiled loop and handed over after training
+    through ``engine_results`` (its ``on_epoch_begin/end`` are then not called).
+    Afterwards the model is compiled with the same loss, metric and optimizer settings,
+    so ``model.evaluate`` and ``model.predict`` work.
     """
     layers = dense_stack(model)
     x_tr, y_tr = check_data("train_data", train_data)
@@ -664,10 +669,12 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     if not cbs or in_engine is not None:
         extra, record = [], None
         if in_engine is not None:
+            x_mon, y_mon, histograms = in_engine
             dense = _parse(model, verify=False).dense
             record = ("monitor", (tuple(activation_name(d) for d in dense),
-                                  tuple(activation_name(d) != "linear" for d in dense)))
-            extra = [tf.constant(a) for a in in_engine]
+                                  tuple(activation_name(d) != "linear" for d in dense),
+                                  bool(histograms)))
+            extra = [tf.constant(x_mon), tf.constant(y_mon)]
             cb_list.on_train_begin()
         run = _runner(arch, spec, bsz, record)
         params, slots, step, out = run(params, slots, step, tf.constant(idx), tf.constant(mask),

@@ -162,11 +162,45 @@ def test_monitor_inside_train_loop_equals_per_epoch_calls(circles, kw):
     np.testing.assert_allclose(a.get_weights()[0], b.get_weights()[0], rtol=1e-5)
 
 
-def test_monitor_with_log_dir_is_called_every_epoch(circles, tmp_path):
+def test_tensorboard_logs_from_inside_train_loop_equal_per_epoch_logs(circles, tmp_path):
+    # Alone, the monitor's TensorBoard summaries are computed in train's loop and written
+    # after training; next to another callback they are written every epoch by the probe.
     (x, y), test = circles
-    mon = GradientMonitor(x[:64], y[:64], log_dir=tmp_path, run_name="r")
-    train(_model(0, depth=2), (x, y), test, epochs=2, seed=0, callbacks=[mon])
-    assert mon._probe is not None and sorted(mon.table["epoch"].unique()) == [0, 1, 2]
+    a = _model(5, depth=3)
+    b = keras.models.clone_model(a)
+    b.set_weights(a.get_weights())
+    alone = GradientMonitor(x, y, log_dir=tmp_path, run_name="alone")
+    per_epoch = GradientMonitor(x, y, log_dir=tmp_path, run_name="per_epoch")
+    train(a, (x, y), test, epochs=3, seed=5, callbacks=[alone])
+    train(b, (x, y), test, epochs=3, seed=5, callbacks=[per_epoch, keras.callbacks.Callback()])
+    assert alone._probe is None and per_epoch._probe is not None
+    got, want = _histograms(alone.run_dir), _histograms(per_epoch.run_dir)
+    assert sorted(got.Tags()["tensors"]) == sorted(want.Tags()["tensors"])
+    for tag in want.Tags()["tensors"]:
+        ours, theirs = got.Tensors(tag), want.Tensors(tag)
+        assert [e.step for e in ours] == [e.step for e in theirs] == [0, 1, 2, 3]
+        for e1, e2 in zip(ours, theirs):
+            v1, v2 = tf.make_ndarray(e1.tensor_proto), tf.make_ndarray(e2.tensor_proto)
+            assert v1.shape == v2.shape
+            if v1.ndim == 2:  # histogram: edges agree, counts agree up to a value on an edge
+                np.testing.assert_allclose(v1[:, :2], v2[:, :2], rtol=1e-4, atol=1e-8)
+                assert v1[:, 2].sum() == v2[:, 2].sum()
+                assert np.abs(v1[:, 2] - v2[:, 2]).sum() <= 2
+            else:
+                np.testing.assert_allclose(v1, v2, rtol=1e-4, atol=1e-8)
+
+
+def test_histogram_buckets_equal_tensorboards():
+    from tensorboard.plugins.histogram.summary_v2 import _buckets
+
+    from helpers.gradients import bucket_counts, buckets_from_counts
+
+    rng = np.random.default_rng(0)
+    for v in (rng.normal(size=(500, 5)), np.full((4, 4), 0.3), rng.uniform(size=25),
+              np.array([1e-9, 3.0, -2.5e-3])):
+        v = tf.constant(v, tf.float32)
+        np.testing.assert_array_equal(buckets_from_counts(bucket_counts(v)).numpy(),
+                                      _buckets(v, tf.constant(30)).numpy())
 
 
 def test_monitor_resets_per_training_run(circles):
