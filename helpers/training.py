@@ -26,7 +26,7 @@ import pandas as pd
 import tensorflow as tf
 
 from helpers._validate import check_data, check_float, check_int, check_seeds
-from helpers.gradients import bucket_counts, layer_stats
+from helpers.gradients import layer_stats
 from helpers.models import TUTORIAL_INITIALIZER, activation_name, build_mlp
 from helpers.seeding import seed_everything
 
@@ -295,6 +295,8 @@ def _record_monitor(params, previous, state, arch, options, x, y):
     its own activation, whether to add histograms): a Dense layer's Keras output is its
     activation if it has one, else its pre-activation (batch-norm blocks).
     """
+    from helpers.gradients import bucket_counts  # here: the module's imports are fingerprinted
+
     kinds, own_activation, histograms = options
     dense = _dense_indices(arch)
     outs: list = []

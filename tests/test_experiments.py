@@ -389,3 +389,23 @@ def test_claim_dead_at_init_grows_with_depth_and_never_learns(claims):
     both = relu20.merge(dead[dead["depth"] == 20][["seed", "dead"]], on="seed")
     assert len(both) == len(CLAIM_SEEDS)
     assert not (both["dead"] & both["learned"]).any()
+
+
+def test_committed_sweep_caches_belong_to_the_current_code():
+    # A change to what helpers/training.py or helpers/models.py compute (imports included)
+    # gives a new fingerprint: every notebook sweep would then train cold, minutes to a
+    # quarter of an hour each, until `make execute` rebuilds the caches and they are
+    # committed (CONTRIBUTING.md, "Sweep caches"). Catch it here, in seconds.
+    import json
+    from pathlib import Path
+
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    files = sorted(notebooks.glob(".cache/sweeps/*.npz")) + sorted(notebooks.glob("cache/*/*.npz"))
+    assert files, "no committed sweep caches found"
+    stale = []
+    for path in files:
+        with np.load(path, allow_pickle=False) as npz:
+            if json.loads(str(npz["meta"]))["source"] != ex._source_hash():
+                stale.append(path.name)
+    assert not stale, (f"{len(stale)} of {len(files)} sweep cache files were made by other "
+                       "code; rebuild them with `make execute` and commit the new entries")
