@@ -273,13 +273,14 @@ class _Probe:
         grads = tape.gradient(loss, self._vars)
         grads = [tf.zeros_like(v) if g is None else tf.convert_to_tensor(g)
                  for g, v in zip(grads, self._vars)]
+        grad_pairs = _pairs(grads, self._has_bias)
         now = [tf.convert_to_tensor(v) for v in self._vars]
-        result = layer_stats(self.kinds, outs[:len(self.layers)],
-                             _pairs(grads, self._has_bias), _pairs(now, self._has_bias),
+        result = layer_stats(self.kinds, outs[:len(self.layers)], grad_pairs,
+                             _pairs(now, self._has_bias),
                              None if self._prev is None
                              else _pairs([tf.convert_to_tensor(p) for p in self._prev],
                                          self._has_bias))
-        kernel_grads = [g for g, _ in _pairs(grads, self._has_bias)]
+        kernel_grads = [g for g, _ in grad_pairs]
         if self._prev is not None:
             for p, v in zip(self._prev, self._vars):
                 p.assign(tf.convert_to_tensor(v))
@@ -428,18 +429,16 @@ class GradientMonitor(keras.callbacks.Callback):
         self._records = []
         self._steps = (self.params or {}).get("steps")
         self._writer = None
+        layers = dense_layers(model)  # refuses models it cannot inspect, before any folder
         if self.log_dir is not None:
-            dense_layers(model)
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             self.run_dir = _new_run_dir(self.log_dir, self.run_name, f"{model.name}-{stamp}")
             self._writer = tf.summary.create_file_writer(self.run_dir)
         if self._in_engine:  # helpers.training.train computes the numbers (engine_batch)
             self._in_engine = False
-            layers = dense_layers(model)
             self._names = [lay.name for lay in layers]
             self._kinds = [activation_name(lay) for lay in layers]
             return
-        dense_layers(model)
         xt, yt = _check_batch(model, self._x, self._y, "GradientMonitor batch")
         self._xt, self._yt = xt, yt
         self._probe = _Probe(model, track_updates=True, writer=self._writer)

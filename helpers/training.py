@@ -652,7 +652,6 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     n_state = _n_state(arch)
     slots = _slots_for(params, spec, _stack_state([model]))
     bsz = min(batch_size, len(x_tr))
-    run = _runner(arch, spec, bsz)
     data = [tf.constant(a) for a in (x_tr, y_tr, x_te, y_te)]
     idx, mask = _orders([seed], epochs, len(x_tr), bsz, shuffle)
     step = tf.constant(0, tf.int64)
@@ -692,7 +691,7 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         # Per-epoch loop. Moving weights between the engine and the Keras model is done by
         # two compiled functions, one call each per epoch, instead of one eager op per variable.
         parsed = _parse(model, verify=False)
-
+        run = _runner(arch, spec, bsz)
         idx_t, mask_t = tf.constant(idx), tf.constant(mask)
         n_opt = len(slots) - n_state
         model_vars = parsed.params + parsed.state

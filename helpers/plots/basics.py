@@ -16,6 +16,7 @@ CLASS_NAMES = ("class 0: outer circle", "class 1: inner circle")
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 4.0)) -> Axes:
+    """``ax``, or the Axes of a new figure of ``figsize`` when it is None (all plot modules)."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax

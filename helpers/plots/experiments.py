@@ -10,11 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from helpers.plots.basics import _axes
 
 
 def _check_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:

@@ -12,13 +12,9 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from helpers.plots.basics import _axes
+
 _COLUMNS = ("epoch", "layer", "parameter")
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _monitor_table(table: object, value: str, parameter: str) -> pd.DataFrame:

@@ -12,7 +12,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.plots.basics import plot_accuracy, plot_decision_boundary, plot_seed_accuracies
+from helpers.plots.basics import (
+    _axes,
+    plot_accuracy,
+    plot_decision_boundary,
+    plot_seed_accuracies,
+)
+from helpers.plots.gradients import _layer_order
 
 
 def plot_gradient_flow(table: object, ax: Axes | None = None,
@@ -36,9 +42,8 @@ def plot_gradient_flow(table: object, ax: Axes | None = None,
     missing = [e for e in epochs if e not in recorded]
     if missing:
         raise ValueError(f"epochs {missing} were not recorded; recorded: {recorded[:10]}...")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.0))
-    layers = list(dict.fromkeys(rows["layer"]))
+    ax = _axes(ax, (6.0, 4.0))
+    layers = _layer_order(rows)
     x = np.arange(1, len(layers) + 1)
     cmap = plt.get_cmap("plasma")
     any_zero = False

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+
+from helpers.plots.basics import _axes
 
 
 def plot_gradient_profile(profiles: Mapping[str, Sequence[float]], ax: Axes | None = None,
@@ -18,8 +19,7 @@ def plot_gradient_profile(profiles: Mapping[str, Sequence[float]], ax: Axes | No
     """
     if not isinstance(profiles, Mapping) or not profiles:
         raise ValueError("profiles must be a non-empty dict {label: per-layer values}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 4.0))
+    ax = _axes(ax, (6.5, 4.0))
     for label, values in profiles.items():
         v = np.asarray(values, dtype=float)
         v = np.where(np.isfinite(v) & (v > 0), v, np.nan)
