@@ -5,9 +5,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import pytest  # noqa: E402
-
 import keras  # noqa: E402
+import pytest  # noqa: E402
 
 import helpers  # noqa: E402,F401
 
