@@ -1,4 +1,4 @@
-"""The claims notebooks 01-04 make, checked over seeds with tolerances.
+"""The claims notebooks 01-04 make, checked over seeds the notebooks never use (1000 and up).
 
 If one of these fails, the notebook text that states the claim is wrong and must change.
 """
@@ -11,7 +11,7 @@ from helpers.data import load_circles
 from helpers.models import build_mlp
 from helpers.training import evaluate, train, train_many
 
-SEEDS = range(20)
+SEEDS = range(1000, 1020)  # the notebooks use seeds 0-99
 
 
 @pytest.fixture(scope="module")
@@ -52,22 +52,21 @@ def test_relu_he_fixes_five_layers(runs):
 
 def test_deeper_relu_fails_more_often():
     rates = {d: train_many(d, activation="relu", initializer="he_uniform",
-                           seeds=range(30)).learned.mean() for d in (15, 20)}
+                           seeds=range(1000, 1030)).learned.mean() for d in (15, 20)}
     assert rates[15] <= 0.8          # no longer reliable at 15 layers
     assert rates[20] <= 0.35         # mostly fails at 20 layers
     assert rates[20] <= rates[15]
 
 
-def test_single_runs_quoted_in_notebooks(circles):
-    # notebook 02: seed 1 learns; notebook 03: seed 0 fails and seed 1 is a lucky one;
-    # notebook 04: seed 1 learns
+def test_single_runs_shown_in_notebooks(circles):
+    # The example runs follow the course's rule, seed 0 (the first seed of every sweep):
+    # notebook 02's shallow network learns, 03's deep tanh network fails, 04's ReLU fix learns.
     def single(depth, seed, **kw):
         seed_everything(seed)
         model = build_mlp(depth, **kw)
         train(model, *circles, seed=seed)
         return evaluate(model, circles[1])[1]
 
-    assert single(1, 1) >= 0.7
-    assert single(5, 0) < 0.65
-    assert single(5, 1) >= 0.7
-    assert single(5, 1, activation="relu", initializer="he_uniform") >= 0.7
+    assert single(1, 0) >= 0.7
+    assert single(5, 0) < 0.7
+    assert single(5, 0, activation="relu", initializer="he_uniform") >= 0.7

@@ -1,0 +1,258 @@
+"""Each exercise solution's claim, checked by running what the solution runs.
+
+The notebooks do not execute their solutions (they are markdown), so nothing else would notice
+a solution whose stated result went stale. One test per claim, named after the notebook; slow
+where it trains. A number a solution states without the notebook printing it is listed in
+tests/test_prose_numbers.py's SOLUTION_FIGURES with the test here that checks it.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import make_circles
+from sklearn.linear_model import LogisticRegression
+
+from helpers import seed_everything
+from helpers.data import load_circles
+from helpers.experiments import dead_at_init, summarize, sweep, wilson_ci
+from helpers.models import build_mlp
+from helpers.remedies import gradient_profile
+from helpers.training import LEARNED_THRESHOLD, evaluate, train, train_many
+
+SEEDS20 = range(20)
+
+
+def _ceiling(x, y):
+    r = np.linalg.norm(x, axis=1)
+    ts = np.sort(r[:500])
+    t = ts[int(np.argmax([((r[:500] < t) == y[:500]).mean() for t in ts]))]
+    return ((r[500:] < t) == y[500:]).mean()
+
+
+# ------------------------------------------------------------------------------------- 01
+def test_01_more_noise_lowers_the_ceiling():
+    xn, yn = make_circles(n_samples=1000, noise=0.2, random_state=1)
+    x, y = make_circles(n_samples=1000, noise=0.1, random_state=1)
+    assert _ceiling(xn, yn) < _ceiling(x, y) - 0.05
+    assert 0.6 <= _ceiling(xn, yn) <= 0.8
+
+
+def test_01_logistic_regression_is_no_better_than_a_constant_guess(circles):
+    (x_tr, y_tr), (x_te, y_te) = circles
+    assert abs(LogisticRegression().fit(x_tr, y_tr).score(x_te, y_te) - 0.5) < 0.06
+
+
+def test_01_squared_radius_feature_reaches_the_ceiling(circles):
+    (x_tr, y_tr), (x_te, y_te) = circles
+
+    def add_r2(a):
+        return np.c_[a, (a ** 2).sum(axis=1)]
+
+    assert LogisticRegression().fit(add_r2(x_tr), y_tr).score(add_r2(x_te), y_te) >= 0.82
+
+
+# ------------------------------------------------------------------------------------- 02
+@pytest.mark.slow
+def test_02_longer_training_adds_little(circles):
+    seed_everything(0)
+    model = build_mlp(1)
+    h = train(model, *circles, epochs=1000, seed=0).history["val_accuracy"]
+    assert abs(h[-1] - h[499]) <= 0.03
+    assert h[-1] <= 0.86
+
+
+@pytest.mark.slow
+def test_02_glorot_shallow_network_learns_as_well():
+    assert train_many(1, initializer="glorot_uniform", seeds=SEEDS20).learned.mean() >= 0.95
+
+
+@pytest.mark.slow
+def test_02_the_leak_changes_the_median_by_less_than_a_hundredth():
+    train_lf, test_lf = load_circles(leak_free=True)
+    lf = train_many(1, seeds=SEEDS20, train_data=train_lf, test_data=test_lf)
+    base = train_many(1, seeds=SEEDS20)
+    assert abs(lf.test_accuracy.median() - base.test_accuracy.median()) < 0.01
+
+
+# ------------------------------------------------------------------------------------- 03
+@pytest.mark.slow
+def test_03_more_epochs_do_not_rescue_seed_0(circles):
+    seed_everything(0)
+    model = build_mlp(5)
+    h = train(model, *circles, epochs=2000, seed=0).history["val_accuracy"]
+    assert h[-1] < LEARNED_THRESHOLD
+
+
+@pytest.mark.slow
+def test_03_success_falls_from_three_layers_on():
+    rates = {d: train_many(d, seeds=SEEDS20).learned.mean() for d in range(1, 6)}
+    assert rates[1] == rates[2] == 1.0
+    assert rates[3] < 1.0
+    assert rates[5] <= 0.25
+    assert rates[5] < rates[3]
+
+
+@pytest.mark.slow
+def test_03_shared_initializer_network_fails(circles):
+    seed_everything(1)
+    shared = keras.initializers.RandomUniform(0.0, 1.0)
+    trap = keras.Sequential([keras.Input(shape=(2,))]
+                            + [keras.layers.Dense(5, activation="tanh", kernel_initializer=shared)
+                               for _ in range(5)]
+                            + [keras.layers.Dense(1, activation="sigmoid",
+                                                  kernel_initializer=shared)])
+    h = train(trap, *circles, seed=0).history["val_accuracy"]
+    assert h[-1] < LEARNED_THRESHOLD
+
+
+# ------------------------------------------------------------------------------------- 04
+@pytest.mark.slow
+def test_04_relu_with_uniform_weights_fails():
+    assert train_many(5, activation="relu", initializer="uniform_0_1",
+                      seeds=SEEDS20).learned.mean() <= 0.2
+
+
+@pytest.mark.slow
+def test_04_width_raises_the_success_rate_at_20_layers():
+    rates = [train_many(20, width=w, activation="relu", initializer="he_uniform",
+                        seeds=SEEDS20).learned.mean() for w in (5, 10, 20)]
+    assert rates[0] < rates[1] <= rates[2] + 0.1
+    assert rates[2] >= 0.7
+
+
+@pytest.mark.slow
+def test_04_networks_dead_at_initialization_answer_the_same_for_every_input(circles):
+    dead = dead_at_init(20, width=5, seeds=range(30))
+    dead_seeds = dead.loc[dead["dead"], "seed"].tolist()[:3]
+    assert dead_seeds
+    for seed in dead_seeds:
+        seed_everything(seed)
+        model = build_mlp(20, activation="relu", initializer="he_uniform")
+        train(model, *circles, seed=seed)
+        p = model.predict(circles[1][0], verbose=0)
+        assert p.max() - p.min() < 1e-6
+
+
+# ------------------------------------------------------------------------------------- 05
+@pytest.mark.slow
+def test_05_adam_rescues_most_seeds():
+    assert train_many(5, optimizer="adam", seeds=SEEDS20).learned.mean() >= 0.6
+
+
+@pytest.mark.slow
+def test_05_first_layer_norm_moves_more_than_the_middle_ones():
+    runs = train_many(5, seeds=[0], kernel_l1=True)
+    l1 = runs["kernel_l1"].iloc[0]
+    change = np.abs(l1[-1] / l1[0] - 1)
+    assert change[0] > np.max(change[1:5])
+
+
+@pytest.mark.slow
+def test_05_dead_networks_never_learn_at_15_layers():
+    dead = dead_at_init(15, width=5, seeds=range(10))
+    runs = train_many(15, activation="relu", initializer="he_uniform", seeds=range(10))
+    both = runs.merge(dead[["seed", "dead"]], on="seed")
+    assert both["dead"].any()
+    assert not (both["dead"] & both["learned"]).any()
+
+
+# ------------------------------------------------------------------------------------- 06
+@pytest.mark.slow
+def test_06_adam_with_glorot_learns_in_every_seed():
+    runs = train_many(5, initializer="glorot_uniform", optimizer="adam", learning_rate=0.01,
+                      seeds=SEEDS20)
+    assert runs.learned.all()
+
+
+@pytest.mark.slow
+def test_06_width_stops_hurting_with_glorot_weights():
+    for width in (5, 25):
+        runs = train_many(10, width=width, initializer="glorot_uniform", seeds=SEEDS20)
+        assert runs.learned.mean() >= 0.95, width
+
+
+def test_06_depths_three_and_four_cannot_be_told_apart_with_20_seeds():
+    runs = sweep({"depth": [2, 3, 4, 5], "activation": ["tanh"], "initializer": ["uniform_0_1"]},
+                 seeds=SEEDS20, epochs=500, table="06_five_extensions", progress=False)
+    s = summarize(runs, by="depth").set_index("depth")
+    first = s.index[s["share_learned"] < 0.5][0]
+    before = first - 1
+    assert s.loc[before, "ci_low"] <= s.loc[first, "ci_high"]      # the intervals overlap
+    assert s.loc[2, "ci_low"] > s.loc[5, "ci_high"]                # two vs five layers: clear
+
+
+# ------------------------------------------------------------------------------------- 07
+@pytest.mark.slow
+def test_07_width_10_brings_20_layers_back():
+    runs = train_many(20, width=10, activation="relu", initializer="he_uniform", seeds=range(30))
+    assert runs.learned.mean() >= 0.65
+
+
+def test_07_tanh_networks_are_never_constant_at_initialization():
+    for init in ("uniform_0_1", "glorot_uniform"):
+        d = dead_at_init([5, 10, 20], width=5, seeds=range(100), activation="tanh",
+                         initializer=init)
+        assert not d["dead"].any(), init
+
+
+def test_07_wilson_intervals_stop_overlapping_at_100_seeds():
+    for n in range(10, 100, 10):
+        assert wilson_ci(round(0.3 * n), n)[1] >= wilson_ci(round(0.5 * n), n)[0]
+    low_30, high_30 = wilson_ci(30, 100)
+    low_50, high_50 = wilson_ci(50, 100)
+    assert high_30 < low_50
+    assert [round(v, 3) for v in (low_30, high_30, low_50, high_50)] == [0.219, 0.396, 0.404, 0.596]
+
+
+# ------------------------------------------------------------------------------------- 08
+@pytest.mark.slow
+def test_08_seed_0_stops_learning_at_the_stated_depth():
+    learned = {d: bool(train_many(d, seeds=[0]).learned.iloc[0]) for d in range(1, 6)}
+    # The solution states that seed 0 learns up to four hidden layers and not at five.
+    assert learned == {1: True, 2: True, 3: True, 4: True, 5: False}
+
+
+@pytest.mark.slow
+def test_08_width_20_learns_where_width_5_fails_at_20_layers():
+    rates = {w: train_many(20, width=w, activation="relu", initializer="he_uniform",
+                           seeds=range(10)).learned.mean() for w in (5, 20)}
+    assert rates[5] <= 0.5
+    assert rates[20] >= 0.7
+
+
+def test_08_the_optimizer_does_not_change_the_gradient_before_training(circles):
+    profiles = []
+    for optimizer in ("sgd", "adam"):
+        seed_everything(0)
+        model = build_mlp(5)
+        model.compile(optimizer=optimizer, loss="binary_crossentropy")
+        profiles.append(gradient_profile(model, circles[0][0], circles[0][1])[0])
+    np.testing.assert_array_equal(profiles[0], profiles[1])
+
+
+# ------------------------------------------------------------------------------------- 09
+def test_09_residual_without_batch_norm_explodes(circles):
+    # Every block adds its output to its input: the signal's variance about doubles per block,
+    # so at 20 layers every gradient is orders of magnitude larger than the plain He network's.
+    sizes = {}
+    for residual in (False, True):
+        seed_everything(0)
+        model = build_mlp(20, activation="relu", initializer="he_uniform", residual=residual)
+        sizes[residual] = gradient_profile(model, circles[0][0], circles[0][1])[0]
+    assert np.min(sizes[True]) > 100 * np.max(sizes[False])
+
+
+@pytest.mark.slow
+def test_09_clipvalue_keeps_the_loss_finite_but_does_not_fix_the_scale(circles):
+    seed_everything(0)
+    net = keras.Sequential(
+        [keras.Input(shape=(2,))]
+        + [keras.layers.Dense(5, activation="relu", kernel_initializer=keras.initializers
+                              .VarianceScaling(16.0, "fan_in", "uniform")) for _ in range(20)]
+        + [keras.layers.Dense(1, activation="sigmoid", kernel_initializer=keras.initializers
+                              .VarianceScaling(16.0, "fan_in", "uniform"))])
+    h = train(net, *circles, seed=0, clipvalue=0.5)
+    assert np.all(np.isfinite(h.history["loss"]))
+    assert evaluate(net, circles[1])[1] < LEARNED_THRESHOLD
