@@ -3,6 +3,7 @@
 #   make lab      install (once), then JupyterLab on notebooks/ (localhost only)
 #   make test     install, then ruff, pytest tests/ and nbval over every notebook
 #   make execute  install, then re-run every notebook top to bottom, in place
+#   make results  install, then recompute every stored result table into a new folder
 #   make bench    install, then the speed benchmarks
 #   make e2e      install, then only the browser test (JupyterLab + headless Chromium)
 #   make site     install (+ requirements-site.txt), then the reading site in build/site/
@@ -24,7 +25,7 @@ TF_ENV := env -u MPLBACKEND TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test execute bench e2e readme clean
+.PHONY: help install lab test execute results bench e2e readme clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -65,6 +66,11 @@ test: install
 
 execute: install
 	$(TF_ENV) $(VPY) scripts/execute_notebooks.py
+
+# Every table of helpers/results trained again from scratch (an hour on 2 cores), written to
+# helpers/results/recomputed-<date>/ and compared with the stored one; nothing is overwritten.
+results: install
+	$(TF_ENV) $(VPY) scripts/make_results.py
 
 bench: install
 	$(TF_ENV) $(VPY) benchmarks/run.py

@@ -63,10 +63,13 @@ def check_seeds(seeds: object, name: str = "seeds") -> list[int]:
 
 
 def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.ndarray]:
-    """Return (x, y) as float32 arrays of shape (n, d) and (n, 1), labels 0/1 only."""
+    """Return (x, y) as arrays of Keras' float type (``keras.config.floatx()``) of shape
+    (n, d) and (n, 1), labels 0/1 only."""
+    import keras
+
     try:
-        x = np.asarray(x, dtype=np.float32)
-        y = np.asarray(y, dtype=np.float32)
+        x = np.asarray(x, dtype=keras.config.floatx())
+        y = np.asarray(y, dtype=keras.config.floatx())
     except (TypeError, ValueError) as err:
         raise TypeError(f"{what}: x and y must be numeric arrays ({err})") from None
     if x.ndim != 2:

@@ -18,7 +18,7 @@ def load_circles(n_samples: int = 1000, noise: float = 0.1, random_state: int = 
     The defaults reproduce the tutorial: ``make_circles(1000, noise=0.1, random_state=1)``,
     inputs scaled to [-1, 1] by a MinMaxScaler fitted on *all* points, first ``n_train``
     rows for training, the rest for testing. ``leak_free=True`` fits the scaler on the
-    training rows only. x is float32 of shape (n, 2); y is int64 of shape (n,), with
+    training rows only. x is float64 of shape (n, 2); y is int64 of shape (n,), with
     class 0 the outer circle and class 1 the inner one.
     Refuses n_samples < 2, noise < 0 and n_train outside (0, n_samples).
     """
@@ -35,6 +35,6 @@ def load_circles(n_samples: int = 1000, noise: float = 0.1, random_state: int = 
     x, y = make_circles(n_samples=n_samples, noise=noise, random_state=random_state)
     scaler = MinMaxScaler(feature_range=(-1, 1))
     scaler.fit(x[:n_train] if leak_free else x)
-    x = scaler.transform(x).astype(np.float32)
+    x = scaler.transform(x)
     y = y.astype(np.int64)
     return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])

@@ -8,21 +8,12 @@ ReLU networks dead at initialization, and per-layer weight norms during training
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import dataclasses
-import hashlib
 import inspect
 import itertools
-import json
 import logging
 import numbers
-import os
-import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -32,17 +23,15 @@ import tensorflow as tf
 from scipy.special import expit
 from scipy.stats import binomtest
 
-import helpers
-from helpers import training
-from helpers._validate import check_choice, check_data, check_float, check_int, check_seeds
+from helpers._validate import check_choice, check_float, check_int, check_seeds
 from helpers.models import (
     ACTIVATIONS,
     INITIALIZERS,
     TUTORIAL_INITIALIZER,
     make_initializer,
-    resolve_output_initializer,
 )
 from helpers.seeding import seed_everything
+from helpers.store import load_or_train
 from helpers.training import LEARNED_THRESHOLD, resolve_optimizer, train_many
 
 __all__ = [
@@ -51,7 +40,6 @@ __all__ = [
     "WeightL1",
     "dead_at_init",
     "grid_configs",
-    "progress_enabled",
     "success_rate",
     "summarize",
     "sweep",
@@ -166,189 +154,30 @@ def _full_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return full
 
 
-# --------------------------------------------------------------------------- the cache
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-#: Functions of helpers/training.py that only move data between Keras and the engine for a
-#: single model (``train``'s callback loop and the like) or compute what is recorded beside
-#: training (the ``_RECORDS`` functions, never asked for by ``sweep``): they cannot change a
-#: ``sweep`` result, so editing them must not invalidate the cache.
-_PLUMBING = frozenset({"train", "evaluate", "dense_stack", "_check_callbacks",
-                       "_write_params", "_NoRetracingNotice", "_record_monitor",
-                       "_record_kernel_l1", "_dense_indices"})
-
-
-def _code_fingerprint(path: Path, skip: frozenset = frozenset()) -> bytes:
-    """The module's syntax tree without docstrings, comments and the top-level names in
-    ``skip``: reformatting or documenting code keeps the fingerprint, any change to what
-    the code computes alters it."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    tree.body = [node for node in tree.body
-                 if getattr(node, "name", None) not in skip]
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
-            node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree).encode()
-
-
-def _source_hash() -> str:
-    """Hash of the code that decides a result: helpers/training.py (less its single-model
-    plumbing, :data:`_PLUMBING`) and helpers/models.py, as syntax trees."""
-    here = Path(training.__file__).parent
-    return _sha256(_code_fingerprint(here / "training.py", _PLUMBING)
-                   + _code_fingerprint(here / "models.py"))
-
-
-def _data_hash(train_data: tuple, test_data: tuple) -> str:
-    parts = []
-    for x, y in (train_data, test_data):
-        for a in (x, y):
-            a = np.ascontiguousarray(a)
-            parts.append(f"{a.dtype}{a.shape}".encode() + a.tobytes())
-    return _sha256(b"|".join(parts))
-
-
-def _plain(value: Any) -> Any:
-    """A grid value as a plain JSON value (NumPy scalars included)."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return value
-
-
-def _cache_meta(config: Mapping[str, Any], seeds: list[int], epochs: int,
-                data_hash: str) -> dict[str, Any]:
-    """Everything a cached result depends on, as plain JSON values.
-
-    Every grid key is included (defaults filled in), so a key added to GRID_KEYS later
-    is part of the cache key automatically; the optimizer settings and the output
-    initializer are included as resolved, so two spellings of one run share an entry.
-    """
-    full = _full_config(config)
-    spec = resolve_optimizer(full["optimizer"], full["learning_rate"], full["clipnorm"],
-                             full["clipvalue"])
-    meta: dict[str, Any] = {"format": _CACHE_FORMAT}
-    for key in GRID_KEYS:
-        if key not in ("optimizer", "learning_rate", "clipnorm", "clipvalue"):
-            meta[key] = _plain(full.get(key))
-    meta["output_initializer"] = resolve_output_initializer(full["initializer"],
-                                                            full["output_initializer"])
-    meta.update({
-        "optimizer": dataclasses.asdict(spec),
-        "seeds": seeds, "epochs": epochs, "data": data_hash,
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__,
-                     "numpy": np.__version__, "helpers": helpers.__version__,
-                     "python": ".".join(map(str, sys.version_info[:3]))},
-        "source": _source_hash(),
-    })
-    return meta
-
-
-def _meta_key(meta: Mapping[str, Any]) -> str:
-    return _sha256(json.dumps(meta, sort_keys=True).encode())[:40]
-
-
-def _cache_load(path: Path, meta: Mapping[str, Any]) -> pd.DataFrame | None:
-    """The cached train_many result at ``path``, None when there is none.
-
-    A file whose stored description differs from ``meta`` is refused loudly (it can
-    only be corrupt or hand-made): it is never used and never replaced.
-    """
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            stored = json.loads(str(npz["meta"]))
-            arrays = {k: npz[k] for k in npz.files if k != "meta"}
-    except Exception as err:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise ValueError(f"sweep cache file {path.name} in the cache directory cannot be read "
-                         f"({type(err).__name__}); remove it to recompute") from None
-    if stored != json.loads(json.dumps(meta, sort_keys=True)):
-        raise ValueError(f"sweep cache file {path.name} does not match its key; remove it "
-                         "to recompute")
-    n = len(arrays["seed"])
-    return pd.DataFrame({
-        "seed": arrays["seed"].astype(int),
-        "train_accuracy": arrays["train_accuracy"].astype(float),
-        "test_accuracy": arrays["test_accuracy"].astype(float),
-        "train_loss": arrays["train_loss"].astype(float),
-        "test_loss": arrays["test_loss"].astype(float),
-        "history": [{k: arrays[f"history_{k}"][j] for k in _HISTORY_KEYS} for j in range(n)],
-    })
-
-
-def _cache_store(path: Path, meta: Mapping[str, Any], df: pd.DataFrame) -> None:
-    """Write atomically to a new file; an existing entry (same key: same result) is kept."""
-    if path.exists():
-        return
-    arrays = {k: df[k].to_numpy() for k in ("seed", "train_accuracy", "test_accuracy",
-                                            "train_loss", "test_loss")}
-    for k in _HISTORY_KEYS:
-        arrays[f"history_{k}"] = np.stack([np.asarray(h[k]) for h in df["history"]])
-    arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        try:
-            os.link(tmp, path)  # fails if the file appeared meanwhile: never overwrite
-        except FileExistsError:
-            pass
-    finally:
-        os.unlink(tmp)
-
-
-# --------------------------------------------------------------------------- progress
-
-
-def progress_enabled(progress: bool | None = None) -> bool:
-    """Whether ``sweep`` shows a progress bar.
-
-    ``True``/``False`` decide. ``None`` (auto) shows one unless a test runner or CI is
-    detected: any of the environment variables ``PYTEST_CURRENT_TEST`` (set by pytest and
-    inherited by the kernels nbval starts), ``NBVAL``, ``CI`` or ``TQDM_DISABLE`` set.
-    Nbval compares stderr, so a bar there would fail the notebook check. Auto bars also
-    appear only once a sweep has run for 2 seconds (tqdm's ``delay``).
-    """
-    if progress is not None:
-        if not isinstance(progress, bool):
-            raise TypeError(f"progress must be True, False or None, got {progress!r}")
-        return progress
-    return not any(os.environ.get(v) for v in
-                   ("PYTEST_CURRENT_TEST", "NBVAL", "CI", "TQDM_DISABLE"))
-
-
-@contextlib.contextmanager
-def _quiet_tensorflow() -> Iterator[None]:
-    """Hide TensorFlow's Python-side retracing warnings (stderr) while a sweep runs."""
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 # --------------------------------------------------------------------------- sweep
+
+
+def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
+    """Train one stored-table configuration (every :data:`GRID_KEYS` key, ``epochs`` and
+    ``floatx``) for ``seeds`` with ``train_many``; one row per seed with the final
+    accuracies and losses and ``learned``. Refuses a ``floatx`` other than Keras' current
+    one (the numbers would not be the stored kind)."""
+    config = dict(config)
+    floatx = config.pop("floatx")
+    if floatx != keras.config.floatx():
+        raise ValueError(f"this configuration was stored in {floatx}, but Keras computes in "
+                         f"{keras.config.floatx()}: call keras.config.set_floatx({floatx!r})")
+    with _quiet_tensorflow():
+        df = train_many(**config, seeds=seeds)
+    return df[["seed", "train_accuracy", "test_accuracy", "train_loss", "test_loss",
+               "learned"]]
 
 
 def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
           seeds: Iterable[int] = range(20), epochs: int = 500, *,
-          train_data: tuple | None = None, test_data: tuple | None = None,
-          history: bool = False, cache_dir: str | os.PathLike | None = None,
-          progress: bool | None = None, workers: int | None = None) -> pd.DataFrame:
+          table: str | None = None, train_data: tuple | None = None,
+          test_data: tuple | None = None, history: bool = False,
+          progress: bool | None = None) -> pd.DataFrame:
     """Train every configuration of ``grid`` once per seed; return one row per run.
 
     ``grid`` is as in :func:`grid_configs` (keys: :data:`GRID_KEYS`); keys left out take
@@ -362,15 +191,10 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     ``learned`` (test accuracy >= LEARNED_THRESHOLD) and, with ``history=True``, a
     ``history`` column of per-epoch arrays (keys as in Keras' History).
 
-    ``cache_dir``: a folder for one ``.npz`` file per configuration, keyed by a hash of
-    the configuration, seeds, epochs, the data, the versions of Python, TensorFlow,
-    Keras, NumPy and helpers, and the source of helpers/training.py and models.py. Any
-    change gives a new key, so a stale entry is never used; entries are written
-    atomically and never overwritten. ``progress``: see :func:`progress_enabled`.
-
-    ``workers``: how many configurations train at the same time, in threads (default: the
-    number of CPU cores, at most 4). Each run's numbers do not depend on it: every
-    configuration is still one deterministic ``train_many`` call.
+    ``table``: the name of a stored table (:func:`helpers.store.load_or_train`): runs it
+    holds are read, the others trained and added, and one line says which. Tables hold
+    final numbers for the course's data only, so ``table`` refuses ``train_data`` and
+    ``history``. ``progress``: see :func:`helpers.store.progress_enabled`.
 
     Refuses (before training anything) an empty grid, unknown keys, invalid values,
     seeds that are empty, repeated or outside [0, 2**32), and epochs < 1.
@@ -378,67 +202,23 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     configs = grid_configs(grid)
     seed_list = check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
-    workers = (min(4, os.cpu_count() or 1) if workers is None
-               else check_int("workers", workers, minimum=1))
     if not isinstance(history, bool):
         raise TypeError(f"history must be True or False, got {history!r}")
-    show = progress_enabled(progress)
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
-    if train_data is None:
-        from helpers.data import load_circles
-        train_data, test_data = load_circles()
-    train_data = check_data("train_data", train_data)
-    test_data = check_data("test_data", test_data)
-    cache = None
-    if cache_dir is not None:
-        if not isinstance(cache_dir, (str, os.PathLike)):
-            raise TypeError(f"cache_dir must be a path or None, got {type(cache_dir).__name__}")
-        cache = Path(cache_dir)
-        cache.mkdir(parents=True, exist_ok=True)
-        data_hash = _data_hash(train_data, test_data)
-
-    from tqdm.auto import tqdm
-
-    def one(config: dict, meta: dict | None) -> pd.DataFrame:
-        df = None
-        if meta is not None:
-            path = cache / f"sweep-{_meta_key(meta)}.npz"
-            df = _cache_load(path, meta)
-        if df is None:
-            df = train_many(**_full_config(config), seeds=seed_list, epochs=epochs,
-                            train_data=train_data, test_data=test_data)
-            if meta is not None:
-                _cache_store(path, meta, df)
-        out = pd.DataFrame({k: [v] * len(df) for k, v in config.items()})
-        out["seed"] = df["seed"].to_numpy()
-        out["epochs"] = epochs
-        for col in ("train_accuracy", "test_accuracy", "train_loss", "test_loss"):
-            out[col] = df[col].to_numpy()
-        out["learned"] = out["test_accuracy"] >= LEARNED_THRESHOLD
-        if history:
-            out["history"] = list(df["history"])
-        return out
-
-    bar = tqdm(total=len(configs), desc="sweep", unit="config", disable=not show,
-               delay=0 if progress else 2, leave=False)
-    with _quiet_tensorflow(), ThreadPoolExecutor(max_workers=workers) as pool:
-        # cache keys are made here, in this thread (ast.parse is not thread-safe in 3.11)
-        metas = [None if cache is None else _cache_meta(c, seed_list, epochs, data_hash)
-                 for c in configs]
-        futures = [pool.submit(one, c, m) for c, m in zip(configs, metas)]
-        try:
-            for future in as_completed(futures):
-                future.result()  # raises the first failure
-                bar.update()
-        except BaseException:  # a failure or an interrupt: start no further configuration
-            for future in futures:
-                future.cancel()
-            raise
-        finally:
-            bar.close()
-    frames = [future.result() for future in futures]  # in the order of the grid
-    result = pd.concat(frames, ignore_index=True)
+    if table is not None:
+        if train_data is not None or history:
+            raise ValueError("table: stored tables hold final numbers on the course's data; "
+                             "leave train_data/test_data and history out, or table=None")
+        full = [{**_full_config(c), "epochs": epochs, "floatx": keras.config.floatx()}
+                for c in configs]
+        rows = load_or_train(table, full, seed_list, train_config, progress)
+        given = pd.DataFrame([c for c in configs for _ in seed_list])
+        results = rows[["seed", "epochs", "train_accuracy", "test_accuracy", "train_loss",
+                        "test_loss", "learned"]]
+        result = pd.concat([given, results], axis=1)
+    else:
+        result = _train_grid(configs, seed_list, epochs, train_data, test_data, history)
     # keys missing from some grids of a list: the value train_many used
     for key in result.columns.intersection(GRID_KEYS):
         if result[key].isna().any() and _DEFAULTS.get(key) is not None:
@@ -446,6 +226,42 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
             result[key] = pd.Series([default if pd.isna(v) else v for v in result[key]],
                                     index=result.index).infer_objects()
     return result
+
+
+def _train_grid(configs: list[dict], seed_list: list[int], epochs: int,
+                train_data: tuple | None, test_data: tuple | None,
+                history: bool) -> pd.DataFrame:
+    """sweep's rows for configurations trained now (no table)."""
+    if train_data is None:
+        from helpers.data import load_circles
+        train_data, test_data = load_circles()
+    frames = []
+    with _quiet_tensorflow():
+        for config in configs:
+            df = train_many(**_full_config(config), seeds=seed_list, epochs=epochs,
+                            train_data=train_data, test_data=test_data)
+            out = pd.DataFrame({k: [v] * len(df) for k, v in config.items()})
+            out["seed"] = df["seed"].to_numpy()
+            out["epochs"] = epochs
+            for col in ("train_accuracy", "test_accuracy", "train_loss", "test_loss",
+                        "learned"):
+                out[col] = df[col].to_numpy()
+            if history:
+                out["history"] = list(df["history"])
+            frames.append(out)
+    return pd.concat(frames, ignore_index=True)
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow() -> Iterator[None]:
+    """Hide TensorFlow's Python-side retracing warnings (stderr) while a sweep runs."""
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 # --------------------------------------------------------------------------- summaries

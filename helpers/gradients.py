@@ -149,7 +149,8 @@ def layer_stats(kinds: Sequence[str], outputs: Sequence[tf.Tensor],
     (``previous=None``: update ratios NaN). Used by the Keras-side probe and, inside its
     compiled loop, by :func:`helpers.training.train`, so both give the same numbers.
     """
-    nan = tf.constant(math.nan, tf.float32)
+    dtype = outputs[0].dtype
+    nan = tf.constant(math.nan, dtype)
     rows = []
     for i, kind in enumerate(kinds):
         (gk, gb), (k, b) = grads[i], weights[i]
@@ -163,15 +164,15 @@ def layer_stats(kinds: Sequence[str], outputs: Sequence[tf.Tensor],
             k_upd = _ratio(tf.norm(k - pk), tf.norm(pk))
             if b is not None:
                 b_upd = _ratio(tf.norm(b - pb), tf.norm(pb))
-        a = tf.cast(outputs[i], tf.float32)
+        a = tf.cast(outputs[i], dtype)
         sat = dead = nan
         if kind == "tanh":
-            sat = tf.reduce_mean(tf.cast(tf.abs(a) > TANH_SATURATION, tf.float32))
+            sat = tf.reduce_mean(tf.cast(tf.abs(a) > TANH_SATURATION, dtype))
         elif kind == "sigmoid":
             sat = tf.reduce_mean(tf.cast((a > SIGMOID_SATURATION)
-                                         | (a < 1.0 - SIGMOID_SATURATION), tf.float32))
+                                         | (a < 1.0 - SIGMOID_SATURATION), dtype))
         if kind in _DYING:
-            dead = tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=0), tf.float32))
+            dead = tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=0), dtype))
         rows.append(tf.stack([
             tf.reduce_mean(tf.abs(gk)), tf.norm(gk), b_stats[0], b_stats[1],
             tf.reduce_sum(tf.abs(k)), b_stats[2], k_upd, b_upd,
@@ -193,7 +194,7 @@ def bucket_counts(values: tf.Tensor, buckets: int = HISTOGRAM_BUCKETS) -> tf.Ten
     width = tf.where(spread > 0, spread, 1.0) / buckets
     index = tf.minimum(tf.cast(tf.floor((data - lo) / width), tf.int32), buckets - 1)
     counts = tf.reduce_sum(tf.one_hot(index, buckets, dtype=tf.float64), axis=0)
-    return tf.cast(tf.concat([[lo, hi], counts], 0), tf.float32)
+    return tf.cast(tf.concat([[lo, hi], counts], 0), values.dtype)
 
 
 def buckets_from_counts(packed: tf.Tensor) -> tf.Tensor:

@@ -245,7 +245,8 @@ def _clip(grads: list[tf.Tensor], spec: OptimizerSpec) -> list[tf.Tensor]:
 def _update(params, slots, grads, step, spec: OptimizerSpec):
     """One optimizer step with Keras 3's update rules; returns (params, slots)."""
     grads = _clip(grads, spec)
-    lr = tf.constant(spec.learning_rate, tf.float32)
+    dtype = params[0].dtype
+    lr = tf.constant(spec.learning_rate, dtype)
     new_p, new_s = [], []
     if spec.kind == "sgd":
         for p, m, g in zip(params, slots, grads):
@@ -257,9 +258,9 @@ def _update(params, slots, grads, step, spec: OptimizerSpec):
             new_p.append(p)
             new_s.append(m)
         return new_p, new_s
-    local_step = tf.cast(step + 1, tf.float32)
-    b1p = tf.pow(tf.constant(spec.beta_1, tf.float32), local_step)
-    b2p = tf.pow(tf.constant(spec.beta_2, tf.float32), local_step)
+    local_step = tf.cast(step + 1, dtype)
+    b1p = tf.pow(tf.constant(spec.beta_1, dtype), local_step)
+    b2p = tf.pow(tf.constant(spec.beta_2, dtype), local_step)
     alpha = lr * tf.sqrt(1 - b2p) / (1 - b1p)
     n = len(params)
     for p, m, v, g in zip(params, slots[:n], slots[n:], grads):
@@ -342,12 +343,13 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int,
         n_epochs = idx.shape[0]
         n_steps = idx.shape[2] // batch_size
         n_train = tf.reduce_sum(mask)
-        out = [tf.TensorArray(tf.float32, size=n_epochs) for _ in range(4)]
+        dtype = x_tr.dtype
+        out = [tf.TensorArray(dtype, size=n_epochs) for _ in range(4)]
         if record_fn is not None:
             def record_now(params, previous, slots):
                 state = list(slots[len(slots) - n_state:])
                 return record_fn(params, previous, state, arch, record[1], *record_data)
-            out.append(tf.TensorArray(tf.float32, size=n_epochs + 1).write(
+            out.append(tf.TensorArray(dtype, size=n_epochs + 1).write(
                 0, record_now(params, None, slots)))
 
         def one_step(i, params, slots, step, loss_sum, hit_sum, order):
@@ -372,7 +374,7 @@ def _make_runner(arch: tuple, spec: OptimizerSpec, batch_size: int,
         def one_epoch(e, params, slots, step, *acc):
             before = params
             s_count = tf.shape(idx)[1]
-            zeros = tf.zeros([s_count], tf.float32)
+            zeros = tf.zeros([s_count], dtype)
             _, params, slots, step, loss_sum, hit_sum, _ = tf.while_loop(
                 lambda i, *_: i < n_steps, one_step,
                 (tf.constant(0), params, slots, step, zeros, zeros, idx[e]))
@@ -404,7 +406,7 @@ _KERAS_LOCK = threading.Lock()
 
 
 def _runner(arch: tuple, spec: OptimizerSpec, batch_size: int, record: tuple | None = None):
-    key = (arch, spec, batch_size, record)
+    key = (arch, spec, batch_size, record, keras.config.floatx())
     with _KERAS_LOCK:
         if key not in _RUNNERS:
             _RUNNERS[key] = _make_runner(arch, spec, batch_size, record)
@@ -429,7 +431,7 @@ def _orders(seeds: Sequence[int | None], epochs: int, n: int, batch_size: int,
         rng = np.random.default_rng([int(seed), 0x5EED]) if shuffle else None
         for e in range(epochs):
             idx[e, j, :n] = rng.permutation(n) if shuffle else np.arange(n)
-    mask = np.zeros(padded, dtype=np.float32)
+    mask = np.zeros(padded, dtype=keras.config.floatx())
     mask[:n] = 1.0
     return idx, mask
 
@@ -533,7 +535,7 @@ def _parse(model: keras.Model, verify: bool = True) -> _Parsed:
 
 def _verify(model: keras.Model, parsed: _Parsed) -> None:
     n_in = parsed.dense[0].kernel.shape[0]
-    probe = np.random.default_rng(0).uniform(-1.5, 1.5, (64, n_in)).astype(np.float32)
+    probe = np.random.default_rng(0).uniform(-1.5, 1.5, (64, n_in)).astype(keras.config.floatx())
     theirs = np.asarray(model(probe, training=False)).reshape(-1)
     logits, _ = _forward(tf.constant(probe), [tf.constant(v.numpy())[None] for v in parsed.params],
                          parsed.arch, [tf.constant(v.numpy())[None] for v in parsed.state])

@@ -5,9 +5,13 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import keras  # noqa: E402
 import pytest  # noqa: E402
 
 import helpers  # noqa: E402,F401
+
+# The course trains in float64, as every notebook's setup cell does: identical digits on every CPU.
+keras.config.set_floatx("float64")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ def test_defaults_reproduce_the_tutorial(circles):
     np.testing.assert_allclose(np.vstack([x_tr, x_te]), x, atol=1e-6)
     np.testing.assert_array_equal(np.concatenate([y_tr, y_te]), y)
     assert x_tr.shape == (500, 2) and x_te.shape == (500, 2)
-    assert x_tr.dtype == np.float32
+    assert x_tr.dtype == np.float64
     # scaled on all points: the whole set spans exactly [-1, 1]
     both = np.vstack([x_tr, x_te])
     np.testing.assert_allclose(both.min(axis=0), -1, atol=1e-6)

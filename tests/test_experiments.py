@@ -1,4 +1,4 @@
-"""helpers.experiments: sweeps, summaries, the cache, dead-at-init, weight norms, bad input.
+"""helpers.experiments: sweeps, summaries, dead-at-init, weight norms, bad input.
 
 The unit tests train for a few epochs only. The tests marked ``slow`` train with the
 tutorial's settings (500 epochs) over 20 seeds and assert the course's headline claims
@@ -17,7 +17,6 @@ from helpers.experiments import (
     WeightL1,
     dead_at_init,
     grid_configs,
-    progress_enabled,
     success_rate,
     summarize,
     sweep,
@@ -80,8 +79,8 @@ def _must_not_train(*args, **kwargs):
     ({"seeds": [0], "epochs": 0}, ValueError, "epochs"),
     ({"seeds": [0], "progress": "yes"}, TypeError, "progress"),
     ({"seeds": [0], "history": 1}, TypeError, "history"),
-    ({"seeds": [0], "cache_dir": 3}, TypeError, "cache_dir"),
-    ({"seeds": [0], "workers": 0}, ValueError, "workers"),
+    ({"seeds": [0], "table": "a/b"}, ValueError, "table"),
+    ({"seeds": [0], "table": "t", "history": True}, ValueError, "table"),
 ])
 def test_bad_arguments_are_refused_before_training(monkeypatch, kwargs, err, match):
     monkeypatch.setattr(ex, "train_many", _must_not_train)
@@ -107,19 +106,6 @@ def test_sweep_rows_match_train_many(capsys):
     assert out.err == "" and out.out == ""
 
 
-def test_sweep_in_threads_gives_the_same_rows():
-    grid = [{"depth": [1, 3, 6], "activation": ["tanh"], "initializer": ["uniform_0_1"]},
-            {"depth": [2, 4], "activation": ["relu"], "initializer": ["he_uniform"],
-             "batch_norm": [False, True]}]
-    one = sweep(grid, seeds=[0, 1, 2], epochs=4, workers=1, history=True)
-    three = sweep(grid, seeds=[0, 1, 2], epochs=4, workers=3, history=True)
-    pd.testing.assert_frame_equal(one.drop(columns="history"), three.drop(columns="history"),
-                                  check_exact=True)
-    for a, b in zip(one["history"], three["history"]):
-        for key in a:
-            np.testing.assert_array_equal(a[key], b[key])
-
-
 def test_sweep_history_is_optional():
     df = sweep({"depth": [1]}, history=True, **FAST)
     assert "history" in df
@@ -130,81 +116,6 @@ def test_sweep_history_is_optional():
 def test_sweep_list_of_grids_fills_defaults():
     df = sweep([{"depth": [1]}, {"depth": [1], "activation": ["relu"]}], **FAST)
     assert df["activation"].tolist() == ["tanh", "tanh", "relu", "relu"]
-
-
-# --------------------------------------------------------------------------- cache
-
-
-def test_cache_hit_is_identical_and_needs_no_training(tmp_path, monkeypatch):
-    first = sweep({"depth": [1, 2]}, cache_dir=tmp_path, history=True, **FAST)
-    files = sorted(tmp_path.iterdir())
-    assert len(files) == 2 and all(f.suffix == ".npz" for f in files)
-    stamps = [f.stat().st_mtime_ns for f in files]
-    monkeypatch.setattr(ex, "train_many", _must_not_train)
-    again = sweep({"depth": [1, 2]}, cache_dir=tmp_path, history=True, **FAST)
-    pd.testing.assert_frame_equal(first.drop(columns="history"),
-                                  again.drop(columns="history"))
-    np.testing.assert_array_equal(first["history"][3]["loss"], again["history"][3]["loss"])
-    assert [f.stat().st_mtime_ns for f in sorted(tmp_path.iterdir())] == stamps
-    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".tmp")]
-
-
-@pytest.mark.parametrize("change", [
-    {"epochs": 4}, {"seeds": [0, 2]}, {"seeds": [1, 0]},
-])
-def test_cache_misses_when_the_run_changes(tmp_path, change):
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    sweep({"depth": [1]}, cache_dir=tmp_path, **{**FAST, **change})
-    assert len(list(tmp_path.iterdir())) == 2
-
-
-def test_cache_misses_when_code_or_versions_change(tmp_path, monkeypatch):
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    monkeypatch.setattr(ex, "_source_hash", lambda: "edited training.py")
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    monkeypatch.setattr(ex.tf, "__version__", "9.9.9")
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    assert len(list(tmp_path.iterdir())) == 3
-
-
-def test_cache_key_covers_every_grid_key(tmp_path):
-    """Each grid key, changed alone, must change the cache key (a key left out of it would
-    hand one configuration's results to another)."""
-    base = {"depth": 2}
-    other = {"depth": 3, "width": 4, "activation": "relu", "initializer": "glorot_uniform",
-             "output_initializer": "he_uniform", "optimizer": "adam", "learning_rate": 0.05,
-             "batch_size": 16, "clipnorm": 1.0, "clipvalue": 0.5, "batch_norm": True,
-             "residual": True}
-    assert set(other) | {"depth"} >= set(ex.GRID_KEYS), "add the new grid key to this test"
-    keys = {ex._meta_key(ex._cache_meta(base, [0], 3, "data"))}
-    for key, value in other.items():
-        if key in ex.GRID_KEYS:
-            keys.add(ex._meta_key(ex._cache_meta({**base, key: value}, [0], 3, "data")))
-    assert len(keys) == 1 + len([k for k in other if k in ex.GRID_KEYS])
-
-
-def test_cache_misses_when_data_change(tmp_path, circles):
-    (x_tr, y_tr), test = circles
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    sweep({"depth": [1]}, cache_dir=tmp_path, train_data=(x_tr, 1 - y_tr), test_data=test,
-          **FAST)
-    assert len(list(tmp_path.iterdir())) == 2
-
-
-def test_cache_same_result_under_default_spelling(tmp_path):
-    """A key left out and the same key given its default are the same run: one entry."""
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    sweep({"depth": [1], "width": [5], "optimizer": ["sgd"]}, cache_dir=tmp_path, **FAST)
-    assert len(list(tmp_path.iterdir())) == 1
-
-
-def test_corrupt_cache_file_is_refused_not_replaced(tmp_path):
-    sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    (path,) = tmp_path.iterdir()
-    path.write_bytes(b"not an npz file")
-    with pytest.raises(ValueError, match="cannot be read"):
-        sweep({"depth": [1]}, cache_dir=tmp_path, **FAST)
-    assert path.read_bytes() == b"not an npz file"
 
 
 # --------------------------------------------------------------------------- summaries
@@ -242,15 +153,6 @@ def test_summarize_keeps_none_valued_configurations():
     df = pd.DataFrame({"learning_rate": [None, None, 0.01], "seed": [0, 1, 0],
                        "test_accuracy": [0.8, 0.5, 0.8], "learned": [True, False, True]})
     assert summarize(df)["n"].tolist() == [2, 1]
-
-
-def test_progress_rule(monkeypatch):
-    for var in ("PYTEST_CURRENT_TEST", "NBVAL", "CI", "TQDM_DISABLE"):
-        monkeypatch.delenv(var, raising=False)
-    assert progress_enabled(None) is True
-    monkeypatch.setenv("NBVAL", "1")
-    assert progress_enabled(None) is False
-    assert progress_enabled(True) is True
 
 
 # --------------------------------------------------------------------------- dead at init
@@ -389,23 +291,3 @@ def test_claim_dead_at_init_grows_with_depth_and_never_learns(claims):
     both = relu20.merge(dead[dead["depth"] == 20][["seed", "dead"]], on="seed")
     assert len(both) == len(CLAIM_SEEDS)
     assert not (both["dead"] & both["learned"]).any()
-
-
-def test_committed_sweep_caches_belong_to_the_current_code():
-    # A change to what helpers/training.py or helpers/models.py compute (imports included)
-    # gives a new fingerprint: every notebook sweep would then train cold, minutes to a
-    # quarter of an hour each, until `make execute` rebuilds the caches and they are
-    # committed (CONTRIBUTING.md, "Sweep caches"). Catch it here, in seconds.
-    import json
-    from pathlib import Path
-
-    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
-    files = sorted(notebooks.glob(".cache/sweeps/*.npz")) + sorted(notebooks.glob("cache/*/*.npz"))
-    assert files, "no committed sweep caches found"
-    stale = []
-    for path in files:
-        with np.load(path, allow_pickle=False) as npz:
-            if json.loads(str(npz["meta"]))["source"] != ex._source_hash():
-                stale.append(path.name)
-    assert not stale, (f"{len(stale)} of {len(files)} sweep cache files were made by other "
-                       "code; rebuild them with `make execute` and commit the new entries")
