@@ -6,6 +6,7 @@
 #   make results  install, then recompute every stored result table into a new folder
 #   make bench    install, then the speed benchmarks
 #   make e2e      install, then only the browser test (JupyterLab + headless Chromium)
+#   make site     install (+ requirements-site.txt), then the reading site in build/site/
 #   make readme   refresh the README's table of notebook links
 #   make clean    remove build artefacts (never logs/ or results)
 
@@ -87,3 +88,17 @@ clean:
 	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+
+# The reading site (Sphinx + MyST-NB, configured in site/): the committed notebooks as web pages,
+# in build/site/ (index.html). Nothing is executed or downloaded; a Sphinx warning fails it. Its
+# tools (requirements-site.txt) go into the same .venv, resolved together with the course's pins.
+# tests/e2e/test_site.py checks the pages in headless Chromium (part of make test).
+.PHONY: site
+SITE_STAMP := $(VENV)/.site-installed
+
+$(SITE_STAMP): requirements-site.txt $(STAMP)
+	$(VPY) -m pip install -r requirements-dev.txt -r requirements-site.txt
+	@touch $@
+
+site: install $(SITE_STAMP)
+	$(VPY) scripts/build_site.py build/site

@@ -246,16 +246,17 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
     stored = {}
     for row in tab.rows():
         stored[tuple(row.get(k, "") for k in keys + ["seed"])] = row
-    done, todo = [], []
+    todo = []
     for c in configs:
         key = [_text(c[k]) for k in keys]
         missing = [s for s in seed_list if (*key, str(s)) not in stored]
-        (todo if missing else done).append((c, missing))
+        if missing:
+            todo.append((c, missing))
     from tqdm.auto import tqdm
 
     bar = tqdm(todo, desc=f"training {table}", unit="config", disable=not todo or
                not progress_enabled(progress), leave=False)
-    start, n_new = time.perf_counter(), 0
+    start, n_new, unstored = time.perf_counter(), 0, 0
     for c, missing in bar:
         df = train(dict(c), list(missing))
         results = [col for col in df.columns if col != "seed"]
@@ -263,7 +264,13 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
         rows = [{**c, **rec} for rec in df.to_dict("records")]
         if set(df["seed"]) != set(missing):
             raise RuntimeError(f"train returned seeds {sorted(df['seed'])}, asked {missing}")
-        tab.append(rows, columns, trainer)
+        try:
+            tab.append(rows, columns, trainer)
+        except PermissionError as err:  # a read-only install (a shared JupyterHub): keep going
+            if not unstored:
+                print(f"note: cannot add rows to {tab.csv} ({err.strerror}); set "
+                      "COURSE_RESULTS_DIR to a writable folder to keep them", file=sys.stderr)
+            unstored += len(rows)
         for row in rows:
             stored[tuple(_text(row[k]) for k in keys + ["seed"])] = {
                 k: _text(v) for k, v in row.items()}
@@ -283,7 +290,8 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
             f"TensorFlow {last.get('tensorflow')}, Keras {last.get('keras')}")
     if n_new:
         print(f"{n_all - n_new} of {n_all} runs read from {where}, {n_new} trained now "
-              f"({time.perf_counter() - start:.0f} s) and added; recompute all: make results")
+              f"({time.perf_counter() - start:.0f} s){' and added' if not unstored else ''}; "
+              "recompute all: make results")
     else:
         print(f"{n_all} runs read from {where} ({made}); recompute: make results")
     sys.stdout.flush()
