@@ -11,7 +11,8 @@ any output is a stream on stderr (a warning, a log line, a progress bar: Colab w
 red to a learner), or when it takes longer than its time budget (default 120 s, kernel start
 included; the run stops at the budget). The kernel gets no TensorFlow environment variables
 from here: silencing TensorFlow is the notebook's own setup cell's job, as it is on Colab.
-At the end a table gives each notebook's time and verdict; the exit status is 1 if any failed.
+At the end a table gives each notebook's wall time, its kernel's CPU time (on a busy machine
+the wall time grows, the CPU time does not) and its verdict; the exit status is 1 if any failed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import time
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ class Result:
 
     name: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the kernel's CPU time: tells a slow notebook from a busy machine
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -86,6 +89,7 @@ def run(path: Path, budget_s: float) -> Result:
     result = Result(path.name)
     nb = nbformat.read(path, as_version=4)
     current: dict[str, int | None] = {"index": None}
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     deadline = start + budget_s
 
@@ -118,15 +122,21 @@ def run(path: Path, budget_s: float) -> Result:
     except CellTimeoutError:
         result.problems.append(f"over its {budget_s:.0f} s budget, stopped in {where()}")
     except CellExecutionError as exc:
-        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        result.problems.append(f"{where()} raised: {last[:200]}")
+        what = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}"
+        result.problems.append(f"{where()} raised: {what[:200]}")
     except DeadKernelError as exc:
         result.problems.append(f"the kernel died in {where()}: {exc}")
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = _children_cpu() - cpu_before  # the kernel has exited and been reaped
     if result.ok and result.seconds > budget_s:
         result.problems.append(f"took {result.seconds:.1f} s, over its {budget_s:.0f} s budget")
     result.problems.extend(_stderr_problems(nb))
     return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _versions() -> str:
@@ -189,15 +199,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.name} ...", end=" ", flush=True)
         result = run(path, args.budget)
         results.append(result)
-        print(f"{result.seconds:.1f} s {'ok' if result.ok else 'FAILED'}", flush=True)
+        verdict = "ok" if result.ok else "FAILED"
+        print(f"{result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s) {verdict}", flush=True)
         for problem in result.problems:
             print(f"    {problem}")
 
     width = max(len(r.name) for r in results)
-    print(f"\n| {'notebook':<{width}} | time (s) | verdict |")
-    print(f"| {'-' * width} | -------: | ------- |")
+    print(f"\n| {'notebook':<{width}} | time (s) | CPU (s) | verdict |")
+    print(f"| {'-' * width} | -------: | ------: | ------- |")
     for r in results:
-        print(f"| {r.name:<{width}} | {r.seconds:8.1f} | {'ok' if r.ok else 'FAILED':<7} |")
+        verdict = "ok" if r.ok else "FAILED"
+        print(f"| {r.name:<{width}} | {r.seconds:8.1f} | {r.cpu_seconds:7.1f} | {verdict:<7} |")
     failed = [r.name for r in results if not r.ok]
     total = sum(r.seconds for r in results)
     print(f"\nTotal: {total:.1f} s for {len(results)} notebook(s); "
