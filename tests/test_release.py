@@ -108,9 +108,11 @@ def test_licences_exist_and_are_stated():
 
 
 def _installed_course() -> metadata.Distribution | None:
-    """The installed distribution that provides `helpers` from this checkout, if any."""
-    for name in metadata.packages_distributions().get("helpers", []):
-        dist = metadata.distribution(name)
+    """The distribution pip installed from this checkout (direct_url.json names it), if any.
+
+    A source tree's own `*.egg-info` (left by a build) is no installation: it has no direct_url.
+    """
+    for dist in metadata.distributions():
         direct = dist.read_text("direct_url.json")
         if direct and json.loads(direct).get("url", "").rstrip("/") == REPO.as_uri():
             return dist
@@ -128,3 +130,4 @@ def test_installed_metadata_matches_pyproject():
     assert dist.metadata["Name"] == project["name"]
     assert dist.version == project["version"]
     assert dist.metadata["License-Expression"] == project["license"]
+    assert "helpers" in (dist.read_text("top_level.txt") or "").split()
