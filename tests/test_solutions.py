@@ -78,11 +78,12 @@ def test_02_the_leak_changes_the_median_by_less_than_a_hundredth():
 
 # ------------------------------------------------------------------------------------- 03
 @pytest.mark.slow
-def test_03_more_epochs_do_not_rescue_seed_0(circles):
+def test_03_more_epochs_rescue_seed_0(circles):
+    # Seed 0 is still below the threshold after 500 epochs and above it after 2,000.
     seed_everything(0)
     model = build_mlp(5)
     h = train(model, *circles, epochs=2000, seed=0).history["val_accuracy"]
-    assert h[-1] < LEARNED_THRESHOLD
+    assert h[499] < LEARNED_THRESHOLD <= h[-1]
 
 
 @pytest.mark.slow
