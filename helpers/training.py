@@ -213,16 +213,14 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if not isinstance(kernel_l1, bool):
         raise TypeError(f"kernel_l1 must be True or False, got {kernel_l1!r}")
-    opt = resolve_optimizer(optimizer, learning_rate, clipvalue=clipvalue)
+    opt = resolve_optimizer(optimizer, learning_rate, clipnorm, clipvalue)
     config = opt.get_config()
     if type(opt) not in (keras.optimizers.SGD, keras.optimizers.Adam) or config.get(
             "global_clipnorm"):
         raise ValueError("optimizer: train_many runs SGD or Adam (without global_clipnorm), "
                          f"got {type(opt).__name__}; use train for others")
-    clipnorm = clipnorm if clipnorm is not None else config.pop("clipnorm")
-    clipnorm = None if clipnorm is None else check_float("clipnorm", clipnorm, minimum=0.0,
-                                                         strict_min=True)
-    opt = type(opt).from_config({**config, "clipnorm": None})  # fresh, clipping done here
+    clipnorm = config.pop("clipnorm")  # applied below, per model
+    opt = type(opt).from_config({**config, "clipnorm": None})  # a fresh optimizer
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
     if train_data is None:
