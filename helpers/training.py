@@ -136,6 +136,9 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         model.reset_metrics()
         return logs, model.test_step((x_te, y_te))
 
+    # Traced once, here: every epoch then calls the same compiled function.
+    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec([len(x_tr)], tf.int32))
+
     history = keras.callbacks.History()
     hooks = keras.callbacks.CallbackList([*callbacks, history], model=model, epochs=epochs,
                                          steps=steps, verbose=0)
@@ -146,7 +149,7 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         hooks.on_epoch_begin(epoch)
         order = rng.permutation(len(x_tr)) if shuffle else np.arange(len(x_tr))
         train_logs, val_logs = run_epoch(tf.constant(order, tf.int32))
-        logs = {**{k: float(v) for k, v in train_logs.items()},
+        logs = {**{k: float(v) for k, v in train_logs.items()},  # in fit's order
                 **{f"val_{k}": float(v) for k, v in val_logs.items()}}
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
@@ -292,6 +295,8 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
             hit_sum += tf.reduce_sum(hits, axis=1)
         val_loss, val_hits = loss_and_hits(y_te, logits(x_te, training=False))
         return tf.stack([loss_sum / n, hit_sum / n, val_loss, tf.reduce_mean(val_hits, 1)])
+
+    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec([n_seeds, n], tf.int32))
 
     def kernel_norms():
         return np.stack([np.abs(k.numpy()).sum(axis=(1, 2)) for k in dense[::2]], axis=1)
