@@ -167,6 +167,13 @@ def test_early_stopping_stops(circles):
     assert len(h.history["loss"]) == 2
 
 
+def test_no_retracing_notice_when_called_often(circles, caplog):
+    for seed in range(6):
+        train(build_mlp(1), *circles, epochs=1, seed=seed)
+        train_many(1, seeds=[seed], epochs=1)
+    assert "retracing" not in caplog.text
+
+
 def test_reproducible_in_two_fresh_processes():
     script = textwrap.dedent("""
         import json, keras, helpers
