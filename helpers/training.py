@@ -45,17 +45,19 @@ def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
     """Return the Keras optimizer ``optimizer`` names.
 
     ``None`` or ``"sgd"``: the tutorial's ``SGD(learning_rate=0.01, momentum=0.9)``;
-    ``"adam"``: ``Adam()`` (learning rate 0.001); a Keras optimizer: itself, or a copy of
-    it when ``learning_rate``, ``clipnorm`` or ``clipvalue`` (which override its own) are
-    given. Refuses other names and objects, and non-positive settings.
+    ``"adam"``: Keras' default ``Adam`` (learning rate 0.001); a Keras optimizer: itself, or
+    a copy of it when ``learning_rate``, ``clipnorm`` or ``clipvalue`` (which override its
+    own) are given. Refuses other names and objects, and non-positive settings.
     """
     changes = {name: check_float(name, value, minimum=0.0, strict_min=True)
                for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm),
                                    ("clipvalue", clipvalue)) if value is not None}
+    # Hyperparameters as float64 scalars: Keras casts a Python float through float32
+    # (momentum 0.9 becomes 0.8999999762), a float64 one stays exact in float64 training.
     if optimizer is None or (isinstance(optimizer, str) and optimizer.lower() == "sgd"):
-        optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
+        optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=np.float64(0.9))
     elif isinstance(optimizer, str) and optimizer.lower() == "adam":
-        optimizer = keras.optimizers.Adam()
+        optimizer = keras.optimizers.Adam(beta_1=np.float64(0.9), beta_2=np.float64(0.999))
     elif isinstance(optimizer, str):
         raise ValueError(f"unknown optimizer {optimizer!r}; allowed: None, 'sgd', 'adam' or "
                          "a keras.optimizers.Optimizer")

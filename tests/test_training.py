@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 from helpers import seed_everything
 from helpers.models import build_mlp
@@ -21,8 +22,8 @@ def _fit_same_order(model, circles, epochs, seed, optimizer):
     for ``seed`` (shuffle=False); returns (copy, per-epoch history)."""
     twin = keras.models.clone_model(model)
     twin.set_weights(model.get_weights())
-    twin.compile(optimizer=optimizer or keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
-                 loss="binary_crossentropy", metrics=["accuracy"])
+    twin.compile(optimizer=optimizer or resolve_optimizer(), loss="binary_crossentropy",
+                 metrics=["accuracy"])
     (x, y), test = circles
     rng, history = np.random.default_rng([seed, 0x5EED]), {k: [] for k in KEYS}
     for epoch in range(epochs):
@@ -57,7 +58,28 @@ def test_train_is_model_fit_with_adam_and_clipnorm(circles):
     seed_everything(3)
     model = build_mlp(4, activation="relu", initializer="he_uniform")
     _assert_same_as_fit(model, circles, fit_optimizer=keras.optimizers.Adam(0.01, clipnorm=0.5),
-                        optimizer="adam", learning_rate=0.01, clipnorm=0.5)
+                        optimizer=keras.optimizers.Adam(0.01, clipnorm=0.5))
+
+
+def test_tutorial_sgd_is_exact_in_float64(circles):
+    """Two full-batch steps equal the update written out with momentum exactly 0.9 (Keras
+    casts a Python-float momentum through float32: 0.8999999762)."""
+    (x, y), test = circles
+    seed_everything(1)
+    model = build_mlp(1)
+    weights, velocity = model.get_weights(), [0.0] * 4
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(keras.losses.binary_crossentropy(y[:, None], model(x)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        for i, (v, g) in enumerate(zip(model.trainable_variables, grads)):
+            velocity[i] = velocity[i] * 0.9 - g.numpy() * 0.01
+            v.assign(v.numpy() + velocity[i])
+    by_hand = model.get_weights()
+    model.set_weights(weights)
+    train(model, (x, y), test, epochs=2, batch_size=len(x), shuffle=False)
+    for a, b in zip(model.get_weights(), by_hand):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-17)
 
 
 class Scale(keras.layers.Layer):
