@@ -458,18 +458,15 @@ def weight_l1_history(depth: int, width: int = 5, activation: str = "tanh",
                       test_data: tuple | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer kernel L1 norms every epoch for many seeds, trained all at once.
 
-    Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)`` with a
-    :class:`WeightL1` callback) gives, with the tutorial's SGD; the norms are recorded
-    inside the compiled training loop (``train_many(..., kernel_l1=True)``). Returns
-    ``(norms, results)``: ``norms`` has one row per seed, epoch (0 = at initialization)
-    and layer (``hidden_1`` ... ``output``) with ``l1``;
-    ``results`` has one row per seed with ``train_accuracy``, ``test_accuracy`` and
-    ``learned``. Refuses what ``train_many`` refuses.
+    Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)``) gives, with
+    the tutorial's SGD (``train_many(..., kernel_l1=True)``). Returns ``(norms, results)``:
+    ``norms`` has one row per seed, epoch (0 = at initialization) and layer (``hidden_1``
+    ... ``output``) with ``l1``; ``results`` has one row per seed with ``train_accuracy``,
+    ``test_accuracy`` and ``learned``. Refuses what ``train_many`` refuses.
     """
     seed_list = check_seeds(seeds)
-    with _quiet_tensorflow():
-        runs = train_many(depth, width, activation, initializer, seed_list, epochs,
-                          train_data=train_data, test_data=test_data, kernel_l1=True)
+    runs = train_many(depth, width, activation, initializer, seed_list, epochs,
+                      train_data=train_data, test_data=test_data, kernel_l1=True)
     names = [f"hidden_{i}" for i in range(1, depth + 1)] + ["output"]
     norms = np.stack(runs["kernel_l1"].to_list(), axis=1)  # [epochs + 1, seeds, layers]
     ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")
