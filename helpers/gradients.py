@@ -1,13 +1,10 @@
-"""Per-layer gradients of a Keras model and the four words for what goes wrong with them.
+"""Per-layer gradients of a Keras model, and the words for what goes wrong with them.
 
-- :func:`layer_gradients`: THE computation (the GradientTape of notebook 05): the loss and the
-  gradient of every Dense layer's kernel and bias on one batch. The monitor, :func:`diagnose`,
-  ``helpers.remedies`` and the lab all use it.
-- :func:`vanishing`, :func:`exploding`, :func:`saturated`, :func:`dead_units` and
-  :func:`dead_network`: each word defined once, with its rule and where the rule comes from.
-- :class:`GradientMonitor`: a plain Keras callback that records them every epoch, with
-  optional TensorBoard histograms (Keras 3 dropped ``TensorBoard(write_grads=True)``).
-- :func:`diagnose`: a one-call health check of a model on a batch.
+:func:`layer_gradients` is the one computation (notebook 05's GradientTape); the monitor,
+:func:`diagnose`, ``helpers.remedies`` and the lab use it. :func:`vanishing`, :func:`exploding`,
+:func:`saturated`, :func:`dead_units` and :func:`dead_network` define each word once.
+:class:`GradientMonitor` records per epoch, with TensorBoard histograms if asked (Keras 3
+dropped ``TensorBoard(write_grads=True)``); :func:`diagnose` checks a model in one call.
 """
 
 from __future__ import annotations
@@ -28,12 +25,10 @@ from helpers._validate import check_xy
 from helpers.models import activation_name
 
 # --------------------------------------------------------------------------- the words
-# Rules of thumb, not laws. Sources: CS231n "Neural Networks Part 3" (Karpathy), section
-# "Babysitting the learning process": update-to-weight ratio "somewhere around 1e-3", dead
-# ReLUs; Karpathy, "Building makemore Part 3: Activations & Gradients, BatchNorm" (2022):
-# share of tanh outputs with |t| > 0.97; Glorot & Bengio (2010): saturated top hidden layers,
-# back-propagated gradients shrinking towards the input. The ratios were chosen after measuring
-# this course's 5 x 5 models over many seeds (notebook 05).
+# Rules of thumb, not laws: CS231n "Neural Networks Part 3" (Karpathy), "Babysitting the
+# learning process" (update-to-weight ratio about 1e-3, dead ReLUs); Karpathy, "Building
+# makemore Part 3" (2022) (tanh outputs with |t| > 0.97); Glorot & Bengio (2010). The ratios
+# were chosen after measuring this course's 5 x 5 models over many seeds (notebook 05).
 
 #: A tanh output ``a`` is saturated when ``|a| > TANH_SATURATION`` (tanh'(z) = 1 - a^2 < 0.06).
 TANH_SATURATION = 0.97
@@ -151,12 +146,11 @@ def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
                          "or call it once on data")
     layers = [lay for lay in model.layers if isinstance(lay, keras.layers.Dense)]
     if not layers:
-        kinds = sorted({type(lay).__name__ for lay in model.layers})
-        raise ValueError(f"model has no Dense layers (it has {kinds}); gradient inspection "
-                         "here looks at Dense layers")
+        raise ValueError(f"model has no Dense layers (it has "
+                         f"{sorted({type(lay).__name__ for lay in model.layers})})")
     try:
         inputs = model.inputs
-    except (AttributeError, ValueError):
+    except (AttributeError, ValueError):  # a subclassed model
         inputs = None
     if not inputs:
         raise ValueError("model has no symbolic inputs (a subclassed model?): build it with "
