@@ -130,6 +130,7 @@ def plot_decision_boundary(model: keras.Model, x: np.ndarray, y: np.ndarray,
     ax.set_ylim(-lim, lim)
     return ax
 
+
 def _check_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{what} must be a DataFrame, got {type(df).__name__}")
@@ -225,6 +226,7 @@ def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None, relative: bool
     if title:
         ax.set_title(title)
     return ax
+
 
 _COLUMNS = ("epoch", "layer", "parameter")
 

@@ -12,7 +12,7 @@ import html
 import io
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -60,25 +60,20 @@ INITIALIZER_LABELS = {
     "truncated_normal": "truncated_normal (N(0, 0.05²), cut at 2σ)",
 }
 
-#: The lab's starting point: the tutorial's deep network that fails to learn.
-DEFAULTS: dict[str, Any] = {
-    "depth": 5, "width": 5, "activation": "tanh", "initializer": TUTORIAL_INITIALIZER,
-    "optimizer": "sgd", "learning_rate": 0.01, "epochs": 500, "n_seeds": 1,
-}
-
 
 @dataclasses.dataclass(frozen=True)
 class LabSettings:
-    """One configuration of the lab, checked: see :func:`check_settings`."""
+    """One configuration of the lab, checked: see :func:`check_settings`. The defaults are
+    the lab's starting point, the tutorial's deep network that fails to learn."""
 
-    depth: int = DEFAULTS["depth"]
-    width: int = DEFAULTS["width"]
-    activation: str = DEFAULTS["activation"]
-    initializer: str = DEFAULTS["initializer"]
-    optimizer: str = DEFAULTS["optimizer"]
-    learning_rate: float = DEFAULTS["learning_rate"]
-    epochs: int = DEFAULTS["epochs"]
-    n_seeds: int = DEFAULTS["n_seeds"]
+    depth: int = 5
+    width: int = 5
+    activation: str = "tanh"
+    initializer: str = TUTORIAL_INITIALIZER
+    optimizer: str = "sgd"
+    learning_rate: float = 0.01
+    epochs: int = 500
+    n_seeds: int = 1
     first_seed: int = 0
     every_epoch: bool = False
 
@@ -94,6 +89,10 @@ class LabSettings:
         seeds = f"{self.n_seeds} seed{'s' if self.n_seeds > 1 else ''}"
         return (f"{self.depth} x {self.width} {self.activation}, {init}, {opt} lr "
                 f"{self.learning_rate:.3g}, {self.epochs} epochs, {seeds}")
+
+
+#: The lab's starting point (:class:`LabSettings`' defaults).
+DEFAULTS: dict[str, Any] = dataclasses.asdict(LabSettings())
 
 
 def check_settings(depth: int, width: int, activation: str, initializer: str, optimizer: str,
@@ -271,29 +270,23 @@ class LabResult:
                      f"{ratio:.2g} after")
         for when, diag in (("Before training", self.diagnosis_before),
                            ("After training", self.diagnosis)):
-            kinds = _findings_line(diag.findings)
-            lines.append(f"{when}: {kinds}")
+            found = "; ".join(f.kind + (f" ({f.layer})" if f.layer else "")
+                              for f in diag.findings)
+            lines.append(f"{when}: {found or 'no findings (healthy)'}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"LabResult({self.settings.describe()}; test {self.test_accuracy:.3f})"
 
 
-def _findings_line(findings: Sequence) -> str:
-    if not findings:
-        return "no findings (healthy)"
-    return "; ".join(f"{f.kind}" + (f" ({f.layer})" if f.layer else "") for f in findings)
-
-
 ProgressFn = Callable[[float, str], None]
 
 
-def run_lab(depth: int = DEFAULTS["depth"], width: int = DEFAULTS["width"],
-            activation: str = DEFAULTS["activation"],
-            initializer: str = DEFAULTS["initializer"], optimizer: str = DEFAULTS["optimizer"],
-            learning_rate: float = DEFAULTS["learning_rate"], epochs: int = DEFAULTS["epochs"],
-            n_seeds: int = DEFAULTS["n_seeds"], *, first_seed: int = 0,
-            every_epoch: bool = False, progress: ProgressFn | None = None) -> LabResult:
+def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
+            initializer: str = TUTORIAL_INITIALIZER, optimizer: str = "sgd",
+            learning_rate: float = 0.01, epochs: int = 500, n_seeds: int = 1, *,
+            first_seed: int = 0, every_epoch: bool = False,
+            progress: ProgressFn | None = None) -> LabResult:
     """Train ``build_mlp(depth, width, activation, initializer)`` on the two circles and
     return a :class:`LabResult`.
 
@@ -303,13 +296,11 @@ def run_lab(depth: int = DEFAULTS["depth"], width: int = DEFAULTS["width"],
     together by :func:`helpers.training.train_many` (same maths, same seeding). ``optimizer``
     is ``"sgd"`` (momentum 0.9, the tutorial's) or ``"adam"``, with ``learning_rate``.
 
-    The monitor records the weights before training and after the last epoch (its hooks
-    called around ``train``'s fast path), which keeps the default run fast;
-    ``every_epoch=True`` passes it to ``train`` as a callback and records every epoch
-    (measured on 2 cores: the default run took about 1.7 s, with every epoch about 3.1 s),
-    and progress is then reported per epoch. ``progress(fraction, message)`` is called as
-    the run advances.
-    Refuses settings outside the lab's bounds (see :func:`check_settings`).
+    The monitor records before training and after the last epoch (its hooks called around
+    ``train``), which keeps the default run fast; ``every_epoch=True`` passes it to ``train``
+    as a callback, recording and reporting progress every epoch. ``progress(fraction,
+    message)`` is called as the run advances. Refuses settings outside the lab's bounds
+    (see :func:`check_settings`).
     """
     s = check_settings(depth, width, activation, initializer, optimizer, learning_rate,
                        epochs, n_seeds, first_seed, every_epoch)
@@ -448,34 +439,29 @@ class Lab:
 
         s = {**DEFAULTS, **settings}
         check_settings(**s)
-        style = {"description_width": "7.5em"}
-        wide = w.Layout(width="31em")
+        kw = {"style": {"description_width": "7.5em"}, "layout": w.Layout(width="31em")}
+
+        def slider(name: str, label: str, bounds: tuple[int, int], **extra) -> w.IntSlider:
+            return w.IntSlider(value=s[name], min=bounds[0], max=bounds[1], description=label,
+                               **kw, **extra)
+
+        def dropdown(name: str, options: list) -> w.Dropdown:
+            return w.Dropdown(options=options, value=s[name], description=name, **kw)
+
         self.controls: dict[str, w.ValueWidget] = {
-            "depth": w.IntSlider(value=s["depth"], min=DEPTH_RANGE[0], max=DEPTH_RANGE[1],
-                                 description="hidden layers", style=style, layout=wide),
-            "width": w.IntSlider(value=s["width"], min=WIDTH_RANGE[0], max=WIDTH_RANGE[1],
-                                 description="units / layer", style=style, layout=wide),
-            "activation": w.Dropdown(options=list(ACTIVATIONS), value=s["activation"],
-                                     description="activation", style=style, layout=wide),
-            "initializer": w.Dropdown(options=[(INITIALIZER_LABELS.get(n, n), n)
-                                               for n in INITIALIZERS],
-                                      value=s["initializer"], description="initializer",
-                                      style=style, layout=wide),
-            "optimizer": w.Dropdown(options=[(OPTIMIZER_LABELS[n], n) for n in OPTIMIZERS],
-                                    value=s["optimizer"], description="optimizer",
-                                    style=style, layout=wide),
-            "learning_rate": w.FloatLogSlider(value=s["learning_rate"], base=10,
-                                              min=math.log10(LEARNING_RATE_RANGE[0]),
-                                              max=math.log10(LEARNING_RATE_RANGE[1]),
-                                              step=0.25, readout_format=".2g",
-                                              description="learning rate", style=style,
-                                              layout=wide),
-            "epochs": w.IntSlider(value=s["epochs"], min=EPOCHS_RANGE[0], max=EPOCHS_RANGE[1],
-                                  step=10, description="epochs", style=style, layout=wide),
-            "n_seeds": w.IntSlider(value=s["n_seeds"], min=SEEDS_RANGE[0],
-                                   max=SEEDS_RANGE[1], description="seeds", style=style,
-                                   layout=wide),
-            "every_epoch": w.Checkbox(value=bool(s.get("every_epoch", False)), indent=False,
+            "depth": slider("depth", "hidden layers", DEPTH_RANGE),
+            "width": slider("width", "units / layer", WIDTH_RANGE),
+            "activation": dropdown("activation", list(ACTIVATIONS)),
+            "initializer": dropdown("initializer", [(INITIALIZER_LABELS.get(n, n), n)
+                                                    for n in INITIALIZERS]),
+            "optimizer": dropdown("optimizer", [(OPTIMIZER_LABELS[n], n) for n in OPTIMIZERS]),
+            "learning_rate": w.FloatLogSlider(
+                value=s["learning_rate"], base=10, min=math.log10(LEARNING_RATE_RANGE[0]),
+                max=math.log10(LEARNING_RATE_RANGE[1]), step=0.25, readout_format=".2g",
+                description="learning rate", **kw),
+            "epochs": slider("epochs", "epochs", EPOCHS_RANGE, step=10),
+            "n_seeds": slider("n_seeds", "seeds", SEEDS_RANGE),
+            "every_epoch": w.Checkbox(value=s["every_epoch"], indent=False,
                                       description="record gradients every epoch (slower)"),
         }
         self.train_button = w.Button(description="Train", button_style="primary",
