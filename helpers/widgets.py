@@ -188,23 +188,15 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class LabResult:
-    """What one lab run produced.
-
-    - ``settings``: the checked :class:`LabSettings`.
-    - ``history``: the first seed's per-epoch ``loss``, ``accuracy``, ``val_loss`` and
-      ``val_accuracy`` (as Keras' History); ``histories``: one such dict per seed.
-    - ``seeds``: one row per seed (``seed``, ``train_accuracy``, ``test_accuracy``, ...,
-      ``learned``), as :func:`helpers.training.train_many` returns.
-    - ``monitor_table``: the first seed's ``GradientMonitor.table`` (epoch 0 = before
-      training; then the last epoch, or every epoch with ``every_epoch=True``).
-    - ``diagnosis_before`` / ``diagnosis``: :func:`helpers.gradients.diagnose` of the first
-      seed's model before and after training (on the training set); ``findings`` are the
-      latter's.
-    - ``success_rate``: share of seeds whose final test accuracy reached
-      :data:`helpers.training.LEARNED_THRESHOLD`; ``success_interval`` its 95% Wilson interval.
-    - ``model``: the first seed's trained Keras model; ``notes``: :func:`lab_notes`;
-      ``seconds``: wall time of the run.
-    """
+    """What one lab run produced: the checked ``settings``; the first seed's per-epoch
+    ``history`` (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) and one such dict
+    per seed in ``histories``; ``seeds``, one row per seed as
+    :func:`helpers.training.train_many` returns; the first seed's ``monitor_table``
+    (``GradientMonitor.table``: epoch 0, then the last or every epoch); its
+    :func:`helpers.gradients.diagnose` before training (``diagnosis_before``) and after
+    (``diagnosis``, whose findings are ``findings``), both on the training set; the share of
+    seeds that learned (``success_rate``) with its 95% Wilson interval; the first seed's
+    trained ``model``; :func:`lab_notes`; and the run's wall time in ``seconds``."""
 
     settings: LabSettings
     history: dict[str, list[float]]
@@ -225,17 +217,15 @@ class LabResult:
 
     @property
     def findings(self) -> list:
-        """The findings of :func:`helpers.gradients.diagnose` after training."""
         return list(self.diagnosis.findings)
 
     @property
     def train_accuracy(self) -> float:
-        """The first seed's final train accuracy (on the whole training set)."""
+        """The first seed's final accuracy on the whole training set (test: likewise)."""
         return float(self.seeds["train_accuracy"].iloc[0])
 
     @property
     def test_accuracy(self) -> float:
-        """The first seed's final test accuracy."""
         return float(self.seeds["test_accuracy"].iloc[0])
 
     @property
@@ -396,21 +386,17 @@ def _findings_html(result: LabResult) -> str:
     return "<div class='gradient-lab-findings'>" + "\n".join(parts) + "</div>"
 
 
-def _figure_output(fig) -> dict:
-    """A display_data output (PNG + text) of a Matplotlib figure, closed afterwards."""
+def _outputs(result: LabResult) -> tuple[dict, dict]:
+    """The lab's two display_data outputs: :func:`helpers.plots.plot_lab` as a PNG (drawn
+    outside pyplot, so no figure is left open) and the findings as HTML, each with text."""
+    fig = plot_lab(result, fig=matplotlib.figure.Figure())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     w, h = fig.get_size_inches() * fig.dpi
-    text = f"<Figure size {w:.0f}x{h:.0f} with {len(fig.axes)} Axes>"
-    return {"output_type": "display_data",
-            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                     "text/plain": text},
-            "metadata": {}}
-
-
-def _html_output(markup: str, text: str) -> dict:
-    return {"output_type": "display_data",
-            "data": {"text/html": markup, "text/plain": text}, "metadata": {}}
+    png = {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+           "text/plain": f"<Figure size {w:.0f}x{h:.0f} with {len(fig.axes)} Axes>"}
+    text = {"text/html": _findings_html(result), "text/plain": result.summary()}
+    return tuple({"output_type": "display_data", "data": d, "metadata": {}} for d in (png, text))
 
 
 class Lab:
@@ -534,10 +520,7 @@ class Lab:
                              s.learning_rate, s.epochs, s.n_seeds,
                              every_epoch=s.every_epoch, progress=self._report)
             self._report(0.97, "drawing")
-            fig = plot_lab(result, fig=matplotlib.figure.Figure())
-            # Only now is the previous result replaced, in one step.
-            self.output.outputs = (_figure_output(fig),
-                                   _html_output(_findings_html(result), result.summary()))
+            self.output.outputs = _outputs(result)  # the previous result goes only now
         except Exception as exc:  # shown to the learner; the previous result stays
             self._finish_failed(exc)
             return
