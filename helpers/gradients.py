@@ -231,6 +231,7 @@ def _norm(t) -> float:
     return float(np.linalg.norm(t)) if t is not None else np.nan
 
 
+@np.errstate(all="ignore")  # an exploded network gives inf and NaN: reported, not warned
 def _layer_stats(layers: list, g: LayerGradients) -> list[dict[str, float]]:
     """Per Dense layer: the numbers the monitor and diagnose report (NaN where they do not
     apply: bias of a layer without one, saturation and dead units of other activations)."""
@@ -348,6 +349,7 @@ class GradientMonitor(keras.callbacks.Callback):
             self._writer.close()
             self._writer = None
 
+    @np.errstate(all="ignore")  # weights that overflowed give NaN ratios, without warnings
     def _record(self, epoch: int) -> None:
         layers = self._layers
         g = self._probe(*self._batch, tf.constant(epoch, tf.int64))

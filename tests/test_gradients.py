@@ -217,6 +217,24 @@ def test_monitor_with_fit_on_a_functional_model_with_dropout_and_no_bias(circles
     assert kernel["grad_mean_abs"].notna().all() and kernel["dead_share"].notna().all()
 
 
+def test_monitor_records_an_overflowing_run_quietly(circles):
+    import warnings
+
+    (x, y), _ = circles
+    model = _model(0, depth=2, activation="linear", initializer="random_normal")
+    for name in ("hidden_1", "hidden_2"):  # weights so large that the forward pass overflows
+        layer = model.get_layer(name)
+        layer.kernel.assign(np.full(layer.kernel.shape, 1e200))
+    mon = GradientMonitor(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        history = model.fit(x, y, epochs=2, verbose=0, callbacks=[mon])
+        t = mon.table
+    assert not np.all(np.isfinite(history.history["loss"]))
+    assert len(t) == 3 * 3 * 2 and not np.all(np.isfinite(t["grad_mean_abs"]))
+
+
 def test_monitor_resets_per_training_run(circles):
     (x, y), test = circles
     model = _model(0, depth=2)
