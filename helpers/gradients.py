@@ -335,7 +335,10 @@ class GradientMonitor(keras.callbacks.Callback):
                         tf.summary.scalar(f"{lay.name}/bias_grad_mean_abs", np.nan if b is None
                                           else tf.reduce_mean(tf.abs(b)))
                     tf.summary.scalar("loss_on_monitor_batch", g.loss)
-            return g
+            weights = [(tf.convert_to_tensor(lay.kernel),  # read here: one call, not 12
+                        None if lay.bias is None else tf.convert_to_tensor(lay.bias))
+                       for lay in layers]
+            return g, weights
 
         self._probe, self._layers = tf.function(probe), layers
         self._batch = (tf.constant(x), tf.constant(y))
@@ -352,9 +355,8 @@ class GradientMonitor(keras.callbacks.Callback):
     @np.errstate(all="ignore")  # weights that overflowed give NaN ratios, without warnings
     def _record(self, epoch: int) -> None:
         layers = self._layers
-        g = self._probe(*self._batch, tf.constant(epoch, tf.int64))
-        weights = [(lay.kernel.numpy(), None if lay.bias is None else lay.bias.numpy())
-                   for lay in layers]
+        g, weights = self._probe(*self._batch, tf.constant(epoch, tf.int64))
+        weights = [tuple(None if w is None else w.numpy() for w in pair) for pair in weights]
         before = self._previous or [(None, None)] * len(layers)
         loss = float(g.loss)
         for i, (lay, s) in enumerate(zip(layers, _layer_stats(layers, g))):
