@@ -1,17 +1,26 @@
-"""Speed of helpers.training against plain ``model.fit``, side by side in one run.
+"""Speed of helpers.training: against plain ``model.fit`` and the previous engine, in one run.
 
-Prints medians and ratios; there are no pass/fail thresholds here (the machines are
-noisy). Targets from the course's foundation issue: ``train`` >= 10x faster than
-``model.fit``; ``train_many`` over 20 seeds >= 100x faster per model.
+The previous engine is main at commit 5bd0450 (``git archive`` of its ``helpers`` package,
+imported under its own module names); it is skipped, saying why, where git cannot provide
+it. Prints medians and ratios; no pass/fail thresholds (timings on a shared machine are
+noisy). Targets (issue 11): ``train`` >= 1.5x the previous ``train`` and >= 15x plain
+``fit``; ``train_many`` >= 100x plain ``fit`` per model.
 Run: ``make bench`` or ``python -m benchmarks.bench_train [--repeats N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import io
 import os
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -23,7 +32,33 @@ from helpers.data import load_circles  # noqa: E402
 from helpers.models import build_mlp  # noqa: E402
 from helpers.training import train, train_many  # noqa: E402
 
-DEPTH, ACT, INIT, EPOCHS = 5, "tanh", "uniform_0_1", 500
+DEPTH, ACT, INIT, EPOCHS, N_SEEDS, FIT_EPOCHS = 5, "tanh", "uniform_0_1", 500, 20, 100
+PREVIOUS = "5bd0450"
+
+
+def previous_training(commit: str = PREVIOUS):
+    """The ``helpers.training`` module of ``commit``, or a string saying why it is missing.
+
+    Its package is unpacked into a temporary folder and imported with the current
+    ``helpers`` modules set aside, so the old module keeps its own imports."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        tar = subprocess.run(["git", "-C", str(root), "archive", commit, "helpers"],
+                             capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        return f"git archive {commit} failed ({err})"
+    folder = tempfile.mkdtemp(prefix=f"helpers-{commit}-")
+    tarfile.open(fileobj=io.BytesIO(tar)).extractall(folder, filter="data")
+    ours = {k: sys.modules.pop(k) for k in list(sys.modules)
+            if k == "helpers" or k.startswith("helpers.")}
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module("helpers.training")
+    finally:
+        sys.path.remove(folder)
+        for k in [k for k in sys.modules if k == "helpers" or k.startswith("helpers.")]:
+            del sys.modules[k]
+        sys.modules.update(ours)
 
 
 def _time(fn) -> float:
@@ -32,51 +67,72 @@ def _time(fn) -> float:
     return time.perf_counter() - start
 
 
-def time_fit(data, seed: int) -> float:
-    """Seconds for plain model.fit with the tutorial's settings (validation every epoch)."""
+def _model(seed: int) -> keras.Model:
     seed_everything(seed)
-    model = build_mlp(DEPTH, activation=ACT, initializer=INIT)
+    return build_mlp(DEPTH, activation=ACT, initializer=INIT)
+
+
+def time_fit(data, seed: int) -> float:
+    """Seconds for plain model.fit of EPOCHS epochs (timed over FIT_EPOCHS, scaled: fit
+    costs the same per epoch throughout) with validation every epoch."""
+    model = _model(seed)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
                   loss="binary_crossentropy", metrics=["accuracy"])
     (x_tr, y_tr), test = data
-    return _time(lambda: model.fit(x_tr, y_tr, validation_data=test, epochs=EPOCHS,
-                                   batch_size=32, verbose=0))
-
-
-def time_train(data, seed: int) -> float:
-    seed_everything(seed)
-    model = build_mlp(DEPTH, activation=ACT, initializer=INIT)
-    return _time(lambda: train(model, *data, epochs=EPOCHS, seed=seed))
-
-
-def time_train_many(n_seeds: int, first_seed: int) -> float:
-    seeds = range(first_seed, first_seed + n_seeds)
-    return _time(lambda: train_many(DEPTH, activation=ACT, initializer=INIT, seeds=seeds,
-                                    epochs=EPOCHS))
+    return _time(lambda: model.fit(x_tr, y_tr, validation_data=test, epochs=FIT_EPOCHS,
+                                   batch_size=32, verbose=0)) * EPOCHS / FIT_EPOCHS
 
 
 def main(repeats: int = 3) -> dict[str, float]:
-    """Run the comparison, print a table, and return the medians (seconds)."""
+    """Run the comparison, print a table, and return the medians (seconds per model)."""
+    keras.config.set_floatx("float64")
     data = load_circles()
-    # warm-up: tracing and first-call costs are paid once per process, for both sides
-    time_train(data, 999)
-    time_train_many(20, 1000)
-    fit_t, train_t, many_t = [], [], []
-    for r in range(repeats):
-        fit_t.append(time_fit(data, r))
-        train_t.append(time_train(data, r))
-        many_t.append(time_train_many(20, 100 * (r + 1)))
-    fit_m, train_m, many_m = (statistics.median(t) for t in (fit_t, train_t, many_t))
-    per_model = many_m / 20
-    print(f"5-layer tanh MLP, {EPOCHS} epochs, batch 32, validation every epoch; "
-          f"medians of {repeats} runs")
-    print(f"{'method':<34}{'seconds/model':>14}{'speed-up vs fit':>18}")
-    print(f"{'plain model.fit':<34}{fit_m:>14.3f}{1.0:>17.1f}x")
-    print(f"{'helpers.training.train':<34}{train_m:>14.3f}{fit_m / train_m:>17.1f}x"
-          "   (target >= 10x)")
-    print(f"{'helpers.training.train_many (20)':<34}{per_model:>14.3f}"
-          f"{fit_m / per_model:>17.1f}x   (target >= 100x)")
-    return {"fit": fit_m, "train": train_m, "train_many_per_model": per_model}
+    old = previous_training()
+    runners = {
+        "plain model.fit": lambda r: time_fit(data, r),
+        "helpers.training.train": lambda r: _time(
+            lambda: train(_model(r), *data, epochs=EPOCHS, seed=r)),
+        f"train_many ({N_SEEDS} seeds), per model": lambda r: _time(
+            lambda: train_many(DEPTH, activation=ACT, initializer=INIT, epochs=EPOCHS,
+                               seeds=range(100 * r, 100 * r + N_SEEDS))) / N_SEEDS,
+    }
+    if not isinstance(old, str):
+        def old_first(r):  # the previous engine reused one compiled runner per architecture
+            old._RUNNERS.clear()
+            return _time(lambda: old.train(_model(r), *data, epochs=EPOCHS, seed=r))
+
+        runners[f"previous train ({PREVIOUS}), first call"] = old_first
+        runners[f"previous train ({PREVIOUS}), runner reused"] = lambda r: _time(
+            lambda: old.train(_model(r), *data, epochs=EPOCHS, seed=r))
+        runners[f"previous train_many ({PREVIOUS}), per model"] = lambda r: _time(
+            lambda: old.train_many(DEPTH, activation=ACT, initializer=INIT, epochs=EPOCHS,
+                                   seeds=range(100 * r, 100 * r + N_SEEDS),
+                                   train_data=data[0], test_data=data[1])) / N_SEEDS
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for r in range(repeats):  # interleaved, so every method sees the same machine load
+        for name, run in runners.items():
+            times[name].append(run(r + 1))
+    med = {name: statistics.median(t) for name, t in times.items()}
+    fit = med["plain model.fit"]
+    print(f"{DEPTH}-layer {ACT} MLP, {EPOCHS} epochs, batch 32, validation every epoch, "
+          f"float64; medians of {repeats} runs (each includes its own tracing)")
+    if isinstance(old, str):
+        print(f"previous engine not measured: {old}")
+    print(f"{'method':<56}{'s/model':>9}{'vs fit':>9}")
+    for name, seconds in med.items():
+        print(f"{name:<56}{seconds:>9.3f}{fit / seconds:>8.1f}x")
+    ratios = {"train vs fit (>= 15x)": fit / med["helpers.training.train"],
+              "train_many vs fit (>= 100x)": fit / med[f"train_many ({N_SEEDS} seeds), per model"]}
+    if not isinstance(old, str):
+        for case in ("first call", "runner reused"):
+            ratios[f"train vs previous train, {case} (>= 1.5x)"] = (
+                med[f"previous train ({PREVIOUS}), {case}"] / med["helpers.training.train"])
+        ratios["train_many vs previous train_many"] = (
+            med[f"previous train_many ({PREVIOUS}), per model"]
+            / med[f"train_many ({N_SEEDS} seeds), per model"])
+    for name, ratio in ratios.items():
+        print(f"{name:<56}{ratio:>9.2f}x")
+    return med
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from scipy.special import expit
 from scipy.stats import binomtest
 
 from helpers._validate import check_choice, check_float, check_int, check_seeds
+from helpers.gradients import dead_network
 from helpers.models import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -359,12 +360,10 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
     ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` (the
     same initializer calls in the same order; biases start at zero) and runs ``x``
     (default: all 1000 inputs of the circles data) through them. A network is *dead at
-    initialization* when the outputs of its last hidden layer are the same for every
-    input (every unit's spread, max - min over ``x``, below ``tol``): whatever the
-    output layer's weights, the network then predicts one constant. For ReLU this
-    happens when some hidden layer outputs 0 in every unit for every input (Lu et al.,
-    2019): nothing after it depends on the input, and no gradient reaches the layers
-    before it, so training cannot revive it.
+    initialization* when :func:`helpers.gradients.dead_network` says so of its last hidden
+    layer's outputs over ``x`` (with ``tol``), or of an earlier hidden layer's: for ReLU,
+    some hidden layer outputs 0 in every unit for every input, nothing after it depends on
+    the input, and no gradient reaches the layers before it, so training cannot revive it.
 
     Hidden layer i is the same draw for every depth >= i, so each (width, seed) is drawn
     once, to the largest depth. Returns one row per (depth, width, seed): ``depth``,
@@ -395,21 +394,21 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
             seed_everything(s)
             h = x
             fan_in = x.shape[1]
-            spreads = []
+            dead = []  # per hidden layer: dead_network over x, and the largest spread
             for _ in range(max_depth):
                 kernel = np.asarray(make_initializer(initializer)((fan_in, w)),
                                     dtype=np.float64)
                 h = act(h @ kernel)
                 fan_in = w
-                spreads.append(float(np.ptp(h, axis=0).max()))
-            constant = [i + 1 for i, sp in enumerate(spreads) if sp < tol]
+                dead.append((dead_network(h, tol), float(np.ptp(h, axis=0).max())))
+            constant = [i + 1 for i, (is_dead, _) in enumerate(dead) if is_dead]
             first = constant[0] if constant else 0
             for d in depths:
                 dead_layer = first if 0 < first <= d else 0
                 rows.append({"depth": d, "width": w, "activation": activation,
                              "initializer": initializer, "seed": s,
-                             "dead": bool(spreads[d - 1] < tol or dead_layer > 0),
-                             "dead_layer": dead_layer, "hidden_spread": spreads[d - 1]})
+                             "dead": dead[d - 1][0] or dead_layer > 0,
+                             "dead_layer": dead_layer, "hidden_spread": dead[d - 1][1]})
     df = pd.DataFrame(rows)
     return df.sort_values(["depth", "width"], kind="stable", ignore_index=True)
 
@@ -458,18 +457,15 @@ def weight_l1_history(depth: int, width: int = 5, activation: str = "tanh",
                       test_data: tuple | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer kernel L1 norms every epoch for many seeds, trained all at once.
 
-    Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)`` with a
-    :class:`WeightL1` callback) gives, with the tutorial's SGD; the norms are recorded
-    inside the compiled training loop (``train_many(..., kernel_l1=True)``). Returns
-    ``(norms, results)``: ``norms`` has one row per seed, epoch (0 = at initialization)
-    and layer (``hidden_1`` ... ``output``) with ``l1``;
-    ``results`` has one row per seed with ``train_accuracy``, ``test_accuracy`` and
-    ``learned``. Refuses what ``train_many`` refuses.
+    Each seed's run is the one ``train_many`` (and ``train(..., seed=seed)``) gives, with
+    the tutorial's SGD (``train_many(..., kernel_l1=True)``). Returns ``(norms, results)``:
+    ``norms`` has one row per seed, epoch (0 = at initialization) and layer (``hidden_1``
+    ... ``output``) with ``l1``; ``results`` has one row per seed with ``train_accuracy``,
+    ``test_accuracy`` and ``learned``. Refuses what ``train_many`` refuses.
     """
     seed_list = check_seeds(seeds)
-    with _quiet_tensorflow():
-        runs = train_many(depth, width, activation, initializer, seed_list, epochs,
-                          train_data=train_data, test_data=test_data, kernel_l1=True)
+    runs = train_many(depth, width, activation, initializer, seed_list, epochs,
+                      train_data=train_data, test_data=test_data, kernel_l1=True)
     names = [f"hidden_{i}" for i in range(1, depth + 1)] + ["output"]
     norms = np.stack(runs["kernel_l1"].to_list(), axis=1)  # [epochs + 1, seeds, layers]
     ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")

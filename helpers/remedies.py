@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
 
 from helpers._validate import check_data, check_int, check_seeds
-from helpers.gradients import EXPLODING_RATIO, VANISHING_RATIO
+from helpers.gradients import dead_network, exploding, layer_gradients, vanishing
 from helpers.models import build_mlp
 from helpers.seeding import seed_everything
 
@@ -52,45 +51,14 @@ def build_kwargs(remedy: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in remedy.items() if k in _BUILD_KEYS}
 
 
-def gradient_profile(model: keras.Model, x: np.ndarray,
-                     y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean |kernel gradient| of every Dense layer (input side first), and the features.
-
-    Computed as the first training step sees it: ``training=True``, so batch normalization
-    uses the statistics of ``(x, y)`` (``helpers.gradients.diagnose`` looks at the model in
-    inference mode instead). BatchNormalization's moving averages, which such a call
-    updates, are restored afterwards: the model is left unchanged. Returns
-    ``(per_layer_gradient, features)``, the features being the output layer's input,
-    one row per sample.
-    """
-    x, y = check_data("data", (x, y))
-    dense = [lay for lay in model.layers if isinstance(lay, keras.layers.Dense)]
-    if not dense:
-        raise ValueError("model has no Dense layers")
-    probe = keras.Model(model.inputs, [dense[-1].input, model.outputs[0]])
-    saved = [(v, v.numpy()) for v in model.non_trainable_variables]
-    try:
-        with tf.GradientTape() as tape:
-            features, out = probe(tf.constant(x), training=True)
-            loss = tf.reduce_mean(keras.losses.binary_crossentropy(tf.constant(y), out))
-        grads = tape.gradient(loss, [lay.kernel for lay in dense])
-    finally:
-        for var, value in saved:
-            var.assign(value)
-    sizes = np.array([float(tf.reduce_mean(tf.abs(g))) if g is not None else 0.0
-                      for g in grads])
-    return sizes, np.asarray(features)
-
-
 def init_checks(remedy: Mapping[str, Any], depth: int, seeds: Iterable[int],
                 data: tuple, width: int = 5) -> pd.DataFrame:
-    """Check freshly built networks of one remedy as training will first see them.
+    """Check freshly built networks of one remedy as the first training step sees them.
 
-    One row per seed: ``ratio`` (first hidden layer's mean |kernel gradient| over the
-    output layer's), ``vanishing`` (that ratio below ``helpers.gradients.VANISHING_RATIO``),
-    ``exploding`` (above ``EXPLODING_RATIO``, or a non-finite gradient) and
-    ``collapsed`` (the last hidden layer gives the same values, to 1e-6, for every input:
-    the dead network of Lu et al. 2020). Uses :func:`gradient_profile`. ``data``: ``(x, y)``.
+    One row per seed, from :func:`helpers.gradients.layer_gradients` with ``training=True``
+    on ``data`` = ``(x, y)``: ``ratio`` (first hidden layer's mean |kernel gradient| over the
+    output layer's), ``vanishing``, ``exploding`` (:func:`helpers.gradients.vanishing`,
+    :func:`helpers.gradients.exploding`) and ``dead`` (:func:`helpers.gradients.dead_network`).
     """
     depth = check_int("depth", depth, minimum=1)
     x, y = check_data("data", data)
@@ -98,14 +66,12 @@ def init_checks(remedy: Mapping[str, Any], depth: int, seeds: Iterable[int],
     for s in check_seeds(seeds):
         seed_everything(s)
         model = build_mlp(depth, width=width, **build_kwargs(remedy))
-        grads, features = gradient_profile(model, x, y)
-        hidden, last = grads[:-1], grads[-1]
-        finite = bool(np.all(np.isfinite(grads)))
-        ratio = float(hidden[0] / last) if last > 0 else np.nan
-        rows.append({"seed": s, "ratio": ratio,
-                     "vanishing": bool(finite and ratio < VANISHING_RATIO),
-                     "exploding": bool(not finite or ratio > EXPLODING_RATIO),
-                     "collapsed": bool(np.max(np.ptp(features, axis=0)) < 1e-6)})
+        g = layer_gradients(model, x, y, training=True)
+        grads = np.array([float(tf.reduce_mean(tf.abs(k))) for k in g.kernel])
+        rows.append({"seed": s, "ratio": grads[0] / grads[-1] if grads[-1] > 0 else np.nan,
+                     "vanishing": vanishing(grads) is not None,
+                     "exploding": exploding(grads) is not None,
+                     "dead": dead_network(g.features)})
     return pd.DataFrame(rows)
 
 
@@ -117,7 +83,7 @@ def what_fixes_what(results: pd.DataFrame, checks: Mapping[str, pd.DataFrame],
     :func:`init_checks` table at depth ``deep``. Columns: success rate at ``deep`` and
     ``deepest`` hidden layers, the deepest depth learned by at least 80% of seeds, the share
     of runs whose training loss ended non-finite, the share of seeds flagged vanishing /
-    exploding / collapsed at initialization at depth ``deep``, and the source.
+    exploding / dead at initialization at depth ``deep``, and the source.
     """
     rows = []
     for name, runs in results.groupby("remedy", sort=False):
@@ -132,7 +98,7 @@ def what_fixes_what(results: pd.DataFrame, checks: Mapping[str, pd.DataFrame],
             "loss NaN/inf": float((~np.isfinite(runs["train_loss"])).mean()),
             f"vanishing @{deep} (init)": float(chk["vanishing"].mean()),
             f"exploding @{deep} (init)": float(chk["exploding"].mean()),
-            f"dead @{deep} (init)": float(chk["collapsed"].mean()),
+            f"dead @{deep} (init)": float(chk["dead"].mean()),
             "source": SOURCES.get(name, ""),
         })
     return pd.DataFrame(rows).set_index("remedy")

@@ -1,6 +1,6 @@
 """The gradient-flow lab: choose a network, train it, see what its gradients did.
 
-:func:`run_lab` is the whole experiment as one pure function (a notebook cell can call it
+:func:`run_lab` is the whole experiment as one function (a notebook cell can call it
 directly); :class:`Lab` is the ipywidgets front end that calls it when Train is clicked.
 """
 
@@ -11,17 +11,23 @@ import dataclasses
 import html
 import io
 import math
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import keras
+import matplotlib.figure
 import numpy as np
 import pandas as pd
 
 from helpers._validate import check_choice, check_float, check_int
-from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER
+from helpers.data import load_circles
+from helpers.experiments import wilson_ci
+from helpers.gradients import GradientMonitor, diagnose
+from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, build_mlp
+from helpers.plots import plot_lab
+from helpers.seeding import seed_everything
+from helpers.training import LEARNED_THRESHOLD, evaluate, train, train_many
 
 # --------------------------------------------------------------------------- the settings
 
@@ -54,25 +60,20 @@ INITIALIZER_LABELS = {
     "truncated_normal": "truncated_normal (N(0, 0.05²), cut at 2σ)",
 }
 
-#: The lab's starting point: the tutorial's deep network that fails to learn.
-DEFAULTS: dict[str, Any] = {
-    "depth": 5, "width": 5, "activation": "tanh", "initializer": TUTORIAL_INITIALIZER,
-    "optimizer": "sgd", "learning_rate": 0.01, "epochs": 500, "n_seeds": 1,
-}
-
 
 @dataclasses.dataclass(frozen=True)
 class LabSettings:
-    """One configuration of the lab, checked: see :func:`check_settings`."""
+    """One configuration of the lab, checked: see :func:`check_settings`. The defaults are
+    the lab's starting point, the tutorial's deep network that fails to learn."""
 
-    depth: int = DEFAULTS["depth"]
-    width: int = DEFAULTS["width"]
-    activation: str = DEFAULTS["activation"]
-    initializer: str = DEFAULTS["initializer"]
-    optimizer: str = DEFAULTS["optimizer"]
-    learning_rate: float = DEFAULTS["learning_rate"]
-    epochs: int = DEFAULTS["epochs"]
-    n_seeds: int = DEFAULTS["n_seeds"]
+    depth: int = 5
+    width: int = 5
+    activation: str = "tanh"
+    initializer: str = TUTORIAL_INITIALIZER
+    optimizer: str = "sgd"
+    learning_rate: float = 0.01
+    epochs: int = 500
+    n_seeds: int = 1
     first_seed: int = 0
     every_epoch: bool = False
 
@@ -88,6 +89,10 @@ class LabSettings:
         seeds = f"{self.n_seeds} seed{'s' if self.n_seeds > 1 else ''}"
         return (f"{self.depth} x {self.width} {self.activation}, {init}, {opt} lr "
                 f"{self.learning_rate:.3g}, {self.epochs} epochs, {seeds}")
+
+
+#: The lab's starting point (:class:`LabSettings`' defaults).
+DEFAULTS: dict[str, Any] = dataclasses.asdict(LabSettings())
 
 
 def check_settings(depth: int, width: int, activation: str, initializer: str, optimizer: str,
@@ -183,23 +188,15 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class LabResult:
-    """What one lab run produced.
-
-    - ``settings``: the checked :class:`LabSettings`.
-    - ``history``: the first seed's per-epoch ``loss``, ``accuracy``, ``val_loss`` and
-      ``val_accuracy`` (as Keras' History); ``histories``: one such dict per seed.
-    - ``seeds``: one row per seed (``seed``, ``train_accuracy``, ``test_accuracy``, ...,
-      ``learned``), as :func:`helpers.training.train_many` returns.
-    - ``monitor_table``: the first seed's ``GradientMonitor.table`` (epoch 0 = before
-      training; then the last epoch, or every epoch with ``every_epoch=True``).
-    - ``diagnosis_before`` / ``diagnosis``: :func:`helpers.gradients.diagnose` of the first
-      seed's model before and after training (on the training set); ``findings`` are the
-      latter's.
-    - ``success_rate``: share of seeds whose final test accuracy reached
-      :data:`helpers.training.LEARNED_THRESHOLD`; ``success_interval`` its 95% Wilson interval.
-    - ``model``: the first seed's trained Keras model; ``notes``: :func:`lab_notes`;
-      ``seconds``: wall time of the run.
-    """
+    """What one lab run produced: the checked ``settings``; the first seed's per-epoch
+    ``history`` (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) and one such dict
+    per seed in ``histories``; ``seeds``, one row per seed as
+    :func:`helpers.training.train_many` returns; the first seed's ``monitor_table``
+    (``GradientMonitor.table``: epoch 0, then the last or every epoch); its
+    :func:`helpers.gradients.diagnose` before training (``diagnosis_before``) and after
+    (``diagnosis``, whose findings are ``findings``), both on the training set; the share of
+    seeds that learned (``success_rate``) with its 95% Wilson interval; the first seed's
+    trained ``model``; :func:`lab_notes`; and the run's wall time in ``seconds``."""
 
     settings: LabSettings
     history: dict[str, list[float]]
@@ -220,24 +217,22 @@ class LabResult:
 
     @property
     def findings(self) -> list:
-        """The findings of :func:`helpers.gradients.diagnose` after training."""
         return list(self.diagnosis.findings)
 
     @property
     def train_accuracy(self) -> float:
-        """The first seed's final train accuracy (on the whole training set)."""
+        """The first seed's final accuracy on the whole training set (test: likewise)."""
         return float(self.seeds["train_accuracy"].iloc[0])
 
     @property
     def test_accuracy(self) -> float:
-        """The first seed's final test accuracy."""
         return float(self.seeds["test_accuracy"].iloc[0])
 
     @property
     def n_learned(self) -> int:
         return int(self.seeds["learned"].sum())
 
-    def gradient_profile(self, epoch: int | None = None) -> pd.Series:
+    def gradient_flow(self, epoch: int | None = None) -> pd.Series:
         """Mean |kernel gradient| per Dense layer (index: layer name) at ``epoch`` (default:
         the last recorded one; 0 = before training)."""
         t = self.monitor_table
@@ -257,7 +252,7 @@ class LabResult:
                  f"Test: {self.test_accuracy:.3f}"]
         n = self.settings.n_seeds
         lo, hi = self.success_interval
-        lines.append(f"Learned (test accuracy >= {_threshold():.2f}): {self.n_learned}/{n} "
+        lines.append(f"Learned (test accuracy >= {LEARNED_THRESHOLD:.2f}): {self.n_learned}/{n} "
                      f"seeds" + (f", 95% interval {lo:.2f} to {hi:.2f}" if n > 1 else ""))
         ratio = self.diagnosis.first_to_output_ratio
         lines.append("First hidden layer's mean |gradient| / output layer's: "
@@ -265,54 +260,23 @@ class LabResult:
                      f"{ratio:.2g} after")
         for when, diag in (("Before training", self.diagnosis_before),
                            ("After training", self.diagnosis)):
-            kinds = _findings_line(diag.findings)
-            lines.append(f"{when}: {kinds}")
+            found = "; ".join(f.kind + (f" ({f.layer})" if f.layer else "")
+                              for f in diag.findings)
+            lines.append(f"{when}: {found or 'no findings (healthy)'}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"LabResult({self.settings.describe()}; test {self.test_accuracy:.3f})"
 
 
-def _threshold() -> float:
-    from helpers.training import LEARNED_THRESHOLD
-
-    return LEARNED_THRESHOLD
-
-
-def _findings_line(findings: Sequence) -> str:
-    if not findings:
-        return "no findings (healthy)"
-    return "; ".join(f"{f.kind}" + (f" ({f.layer})" if f.layer else "") for f in findings)
-
-
 ProgressFn = Callable[[float, str], None]
 
 
-class _EpochProgress(keras.callbacks.Callback):
-    """Report the share of epochs done (at most about 50 reports per run)."""
-
-    #: Read-only: helpers.training.train need not read the weights back after each epoch.
-    changes_weights = False
-
-    def __init__(self, epochs: int, report: ProgressFn, start: float, span: float):
-        super().__init__()
-        self._epochs, self._report = epochs, report
-        self._start, self._span = start, span
-        self._every = max(1, epochs // 50)
-
-    def on_epoch_end(self, epoch, logs=None):
-        done = epoch + 1
-        if done % self._every == 0 or done == self._epochs:
-            self._report(self._start + self._span * done / self._epochs,
-                         f"seed 1: epoch {done}/{self._epochs}")
-
-
-def run_lab(depth: int = DEFAULTS["depth"], width: int = DEFAULTS["width"],
-            activation: str = DEFAULTS["activation"],
-            initializer: str = DEFAULTS["initializer"], optimizer: str = DEFAULTS["optimizer"],
-            learning_rate: float = DEFAULTS["learning_rate"], epochs: int = DEFAULTS["epochs"],
-            n_seeds: int = DEFAULTS["n_seeds"], *, first_seed: int = 0,
-            every_epoch: bool = False, progress: ProgressFn | None = None) -> LabResult:
+def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
+            initializer: str = TUTORIAL_INITIALIZER, optimizer: str = "sgd",
+            learning_rate: float = 0.01, epochs: int = 500, n_seeds: int = 1, *,
+            first_seed: int = 0, every_epoch: bool = False,
+            progress: ProgressFn | None = None) -> LabResult:
     """Train ``build_mlp(depth, width, activation, initializer)`` on the two circles and
     return a :class:`LabResult`.
 
@@ -322,21 +286,12 @@ def run_lab(depth: int = DEFAULTS["depth"], width: int = DEFAULTS["width"],
     together by :func:`helpers.training.train_many` (same maths, same seeding). ``optimizer``
     is ``"sgd"`` (momentum 0.9, the tutorial's) or ``"adam"``, with ``learning_rate``.
 
-    The monitor records the weights before training and after the last epoch (its hooks
-    called around ``train``'s fast path), which keeps the default run fast;
-    ``every_epoch=True`` passes it to ``train`` as a callback and records every epoch
-    (measured on 2 cores: the default run took about 1.7 s, with every epoch about 3.1 s),
-    and progress is then reported per epoch. ``progress(fraction, message)`` is called as
-    the run advances.
-    Refuses settings outside the lab's bounds (see :func:`check_settings`).
+    The monitor records before training and after the last epoch (its hooks called around
+    ``train``), which keeps the default run fast; ``every_epoch=True`` passes it to ``train``
+    as a callback, recording and reporting progress every epoch. ``progress(fraction,
+    message)`` is called as the run advances. Refuses settings outside the lab's bounds
+    (see :func:`check_settings`).
     """
-    from helpers.data import load_circles
-    from helpers.experiments import wilson_ci
-    from helpers.gradients import GradientMonitor, diagnose
-    from helpers.models import build_mlp
-    from helpers.seeding import seed_everything
-    from helpers.training import LEARNED_THRESHOLD, evaluate, train, train_many
-
     s = check_settings(depth, width, activation, initializer, optimizer, learning_rate,
                        epochs, n_seeds, first_seed, every_epoch)
     if progress is not None and not callable(progress):
@@ -355,10 +310,17 @@ def run_lab(depth: int = DEFAULTS["depth"], width: int = DEFAULTS["width"],
     monitor = GradientMonitor(*train_data)
     report(0.02, f"seed 1 of {s.n_seeds}: training {s.epochs} epochs")
     if s.every_epoch:
+        every = max(1, s.epochs // 50)  # at most about 50 progress reports
+
+        def epoch_done(epoch, logs=None):
+            if (epoch + 1) % every == 0 or epoch + 1 == s.epochs:
+                report(0.02 + (span_first - 0.02) * (epoch + 1) / s.epochs,
+                       f"seed 1: epoch {epoch + 1}/{s.epochs}")
+
         history = train(model, train_data, test_data, epochs=s.epochs, optimizer=s.optimizer,
                         learning_rate=s.learning_rate, seed=seed0,
-                        callbacks=[monitor, _EpochProgress(s.epochs, report, 0.02,
-                                                           span_first - 0.02)]).history
+                        callbacks=[monitor, keras.callbacks.LambdaCallback(
+                            on_epoch_end=epoch_done)]).history
     else:
         # The monitor's hooks around the fast path: epoch 0 and the last epoch only.
         monitor.set_model(model)
@@ -410,7 +372,7 @@ def _findings_html(result: LabResult) -> str:
              f"(trained in {result.seconds:.1f} s)</p>"]
     lo, hi = result.success_interval
     n = result.settings.n_seeds
-    rate = (f"{result.n_learned}/{n} seeds learned (test accuracy &ge; {_threshold():.2f})"
+    rate = (f"{result.n_learned}/{n} seeds learned (test accuracy &ge; {LEARNED_THRESHOLD:.2f})"
             + (f", 95% interval {lo:.2f} to {hi:.2f}" if n > 1 else ""))
     parts.append(f"<p>First seed: train {result.train_accuracy:.3f}, test "
                  f"{result.test_accuracy:.3f}. {rate}.</p>")
@@ -424,21 +386,17 @@ def _findings_html(result: LabResult) -> str:
     return "<div class='gradient-lab-findings'>" + "\n".join(parts) + "</div>"
 
 
-def _figure_output(fig) -> dict:
-    """A display_data output (PNG + text) of a Matplotlib figure, closed afterwards."""
+def _outputs(result: LabResult) -> tuple[dict, dict]:
+    """The lab's two display_data outputs: :func:`helpers.plots.plot_lab` as a PNG (drawn
+    outside pyplot, so no figure is left open) and the findings as HTML, each with text."""
+    fig = plot_lab(result, fig=matplotlib.figure.Figure())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     w, h = fig.get_size_inches() * fig.dpi
-    text = f"<Figure size {w:.0f}x{h:.0f} with {len(fig.axes)} Axes>"
-    return {"output_type": "display_data",
-            "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-                     "text/plain": text},
-            "metadata": {}}
-
-
-def _html_output(markup: str, text: str) -> dict:
-    return {"output_type": "display_data",
-            "data": {"text/html": markup, "text/plain": text}, "metadata": {}}
+    png = {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+           "text/plain": f"<Figure size {w:.0f}x{h:.0f} with {len(fig.axes)} Axes>"}
+    text = {"text/html": _findings_html(result), "text/plain": result.summary()}
+    return tuple({"output_type": "display_data", "data": d, "metadata": {}} for d in (png, text))
 
 
 class Lab:
@@ -457,50 +415,39 @@ class Lab:
       ``lab.error``: the exception of the latest run, or None; ``lab.runs``: runs finished.
     - ``lab.notes``: explains the current combination of settings (:func:`lab_notes`).
 
-    ``background=True`` trains in a thread, so the kernel stays responsive (the default,
-    except on Colab, where it is False: Colab's front end is not tested with widgets updated
-    from a thread); ``lab.wait()`` blocks until the current run is over.
-    ``background=False`` trains inside the click handler (what tests of the logic use).
+    Train runs inside the click handler, without a thread: a default run takes a few
+    seconds, during which the progress bar and status still update (each update is sent to
+    the browser as it happens) and the disabled button refuses further clicks.
     """
 
-    def __init__(self, background: bool | None = None, **settings: Any):
+    def __init__(self, **settings: Any):
         import ipywidgets as w
 
-        if background is None:
-            import sys
-
-            background = "google.colab" not in sys.modules
-        self.background = bool(background)
         s = {**DEFAULTS, **settings}
         check_settings(**s)
-        style = {"description_width": "7.5em"}
-        wide = w.Layout(width="31em")
+        kw = {"style": {"description_width": "7.5em"}, "layout": w.Layout(width="31em")}
+
+        def slider(name: str, label: str, bounds: tuple[int, int], **extra) -> w.IntSlider:
+            return w.IntSlider(value=s[name], min=bounds[0], max=bounds[1], description=label,
+                               **kw, **extra)
+
+        def dropdown(name: str, options: list) -> w.Dropdown:
+            return w.Dropdown(options=options, value=s[name], description=name, **kw)
+
         self.controls: dict[str, w.ValueWidget] = {
-            "depth": w.IntSlider(value=s["depth"], min=DEPTH_RANGE[0], max=DEPTH_RANGE[1],
-                                 description="hidden layers", style=style, layout=wide),
-            "width": w.IntSlider(value=s["width"], min=WIDTH_RANGE[0], max=WIDTH_RANGE[1],
-                                 description="units / layer", style=style, layout=wide),
-            "activation": w.Dropdown(options=list(ACTIVATIONS), value=s["activation"],
-                                     description="activation", style=style, layout=wide),
-            "initializer": w.Dropdown(options=[(INITIALIZER_LABELS.get(n, n), n)
-                                               for n in INITIALIZERS],
-                                      value=s["initializer"], description="initializer",
-                                      style=style, layout=wide),
-            "optimizer": w.Dropdown(options=[(OPTIMIZER_LABELS[n], n) for n in OPTIMIZERS],
-                                    value=s["optimizer"], description="optimizer",
-                                    style=style, layout=wide),
-            "learning_rate": w.FloatLogSlider(value=s["learning_rate"], base=10,
-                                              min=math.log10(LEARNING_RATE_RANGE[0]),
-                                              max=math.log10(LEARNING_RATE_RANGE[1]),
-                                              step=0.25, readout_format=".2g",
-                                              description="learning rate", style=style,
-                                              layout=wide),
-            "epochs": w.IntSlider(value=s["epochs"], min=EPOCHS_RANGE[0], max=EPOCHS_RANGE[1],
-                                  step=10, description="epochs", style=style, layout=wide),
-            "n_seeds": w.IntSlider(value=s["n_seeds"], min=SEEDS_RANGE[0],
-                                   max=SEEDS_RANGE[1], description="seeds", style=style,
-                                   layout=wide),
-            "every_epoch": w.Checkbox(value=bool(s.get("every_epoch", False)), indent=False,
+            "depth": slider("depth", "hidden layers", DEPTH_RANGE),
+            "width": slider("width", "units / layer", WIDTH_RANGE),
+            "activation": dropdown("activation", list(ACTIVATIONS)),
+            "initializer": dropdown("initializer", [(INITIALIZER_LABELS.get(n, n), n)
+                                                    for n in INITIALIZERS]),
+            "optimizer": dropdown("optimizer", [(OPTIMIZER_LABELS[n], n) for n in OPTIMIZERS]),
+            "learning_rate": w.FloatLogSlider(
+                value=s["learning_rate"], base=10, min=math.log10(LEARNING_RATE_RANGE[0]),
+                max=math.log10(LEARNING_RATE_RANGE[1]), step=0.25, readout_format=".2g",
+                description="learning rate", **kw),
+            "epochs": slider("epochs", "epochs", EPOCHS_RANGE, step=10),
+            "n_seeds": slider("n_seeds", "seeds", SEEDS_RANGE),
+            "every_epoch": w.Checkbox(value=s["every_epoch"], indent=False,
                                       description="record gradients every epoch (slower)"),
         }
         self.train_button = w.Button(description="Train", button_style="primary",
@@ -513,8 +460,6 @@ class Lab:
         self.result: LabResult | None = None
         self.error: BaseException | None = None
         self.runs = 0
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
 
         c = self.controls
         c["optimizer"].observe(self._on_optimizer, names="value")
@@ -556,105 +501,48 @@ class Lab:
                             f"<ul style='margin-top:0.2em'>{items}</ul></div>")
 
     # Training ------------------------------------------------------------------------
-    @property
-    def busy(self) -> bool:
-        """True while a run is in progress."""
-        return self.train_button.disabled
-
-    def _on_click(self, _button=None) -> None:
-        with self._lock:
-            if self.train_button.disabled:  # a run is already going
-                return
-            self.train_button.disabled = True
-        try:
-            settings = self.settings()
-        except (TypeError, ValueError) as exc:
-            self._finish_failed(exc)
-            return
-        self.progress.value = 0.0
-        self.progress.bar_style = ""
-        self._set_status(f"Training {html.escape(settings.describe())} …")
-        if self.background:
-            self._thread = threading.Thread(target=self._run, args=(settings,), daemon=True,
-                                            name="gradient-lab")
-            self._thread.start()
-        else:
-            self._run(settings)
-
     def train(self) -> LabResult | None:
-        """Train with the current settings, as the button does, and wait for the result
-        (returns ``lab.result``; on failure it stays the previous one and ``lab.error`` is set)."""
+        """Train with the current settings, as the button does; return ``lab.result`` (on
+        failure it stays the previous one and ``lab.error`` is set)."""
         self.train_button.click()
-        self.wait()
         return self.result
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the current run (if any) is over; return False on timeout."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
-
-    def _set_status(self, markup: str) -> None:
-        self.status.value = markup
-
-    def _stage_markup(self) -> str:
-        return f"{html.escape(self._stage)} … ({time.perf_counter() - self._t0:.0f} s)"
+    def _on_click(self, _button=None) -> None:
+        if self.train_button.disabled:  # a run is already going
+            return
+        self.train_button.disabled = True
+        self._t0 = time.perf_counter()
+        try:
+            s = self.settings()
+            self.progress.bar_style = ""
+            self._report(0.0, f"Training {s.describe()}")
+            result = run_lab(s.depth, s.width, s.activation, s.initializer, s.optimizer,
+                             s.learning_rate, s.epochs, s.n_seeds,
+                             every_epoch=s.every_epoch, progress=self._report)
+            self._report(0.97, "drawing")
+            self.output.outputs = _outputs(result)  # the previous result goes only now
+        except Exception as exc:  # shown to the learner; the previous result stays
+            self._finish_failed(exc)
+            return
+        self.result, self.error = result, None
+        self.runs += 1
+        self.progress.value = 1.0
+        self.progress.bar_style = "success"
+        self.status.value = (f"Run {self.runs} finished in {result.seconds:.1f} s: test "
+                             f"accuracy {result.test_accuracy:.3f}, {result.n_learned}/"
+                             f"{result.settings.n_seeds} seeds learned.")
+        self.train_button.disabled = False
 
     def _report(self, fraction: float, message: str) -> None:
         self.progress.value = min(max(float(fraction), 0.0), 1.0)
-        self._stage = message
-        self._set_status(self._stage_markup())
-
-    def _tick(self, stop: threading.Event) -> None:
-        """Show the seconds elapsed once a second, so a long stage visibly goes on."""
-        while not stop.wait(1.0):
-            self._set_status(self._stage_markup())
-
-    def _run(self, settings: LabSettings) -> None:
-        import matplotlib.figure
-
-        from helpers.plots.lab import plot_lab
-
-        self._stage, self._t0 = "starting", time.perf_counter()
-        stop = threading.Event()
-        ticker = threading.Thread(target=self._tick, args=(stop,), daemon=True,
-                                  name="gradient-lab-ticker")
-        ticker.start()
-        try:
-            try:
-                result = run_lab(settings.depth, settings.width, settings.activation,
-                                 settings.initializer, settings.optimizer,
-                                 settings.learning_rate, settings.epochs, settings.n_seeds,
-                                 every_epoch=settings.every_epoch, progress=self._report)
-                self._report(0.97, "drawing")
-                fig = plot_lab(result, fig=matplotlib.figure.Figure())
-                outputs = (_figure_output(fig),
-                           _html_output(_findings_html(result), result.summary()))
-            finally:
-                stop.set()
-                ticker.join()
-            # Only now is the previous result replaced, in one step.
-            self.output.outputs = outputs
-            self.result = result
-            self.error = None
-            self.runs += 1
-            self.progress.value = 1.0
-            self.progress.bar_style = "success"
-            self._set_status(f"Run {self.runs} finished in {result.seconds:.1f} s: test "
-                             f"accuracy {result.test_accuracy:.3f}, {result.n_learned}/"
-                             f"{result.settings.n_seeds} seeds learned.")
-        except Exception as exc:  # shown to the learner; the previous result stays
-            self._finish_failed(exc)
-        finally:
-            self.train_button.disabled = False
+        self.status.value = (f"{html.escape(message)} … "
+                             f"({time.perf_counter() - self._t0:.0f} s)")
 
     def _finish_failed(self, exc: BaseException) -> None:
         self.error = exc
         self.progress.bar_style = "danger"
         kept = " The previous result is kept below." if self.result is not None else ""
-        self._set_status(
+        self.status.value = (
             f"<span class='gradient-lab-error' style='color:#b00020'>Training failed: "
             f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}.{kept}</span>")
         self.train_button.disabled = False

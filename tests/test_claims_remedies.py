@@ -53,8 +53,8 @@ def test_plain_relu_he_networks_are_often_dead_at_30_layers_but_not_with_leaky_r
     (x, y), _ = load_circles()
     relu = init_checks(REMEDIES["ReLU + He (baseline)"], 30, range(1000, 1020), (x, y))
     leaky = init_checks(REMEDIES["leaky ReLU + He"], 30, range(1000, 1020), (x, y))
-    assert relu.collapsed.mean() >= 0.25
-    assert leaky.collapsed.mean() == 0.0
+    assert relu.dead.mean() >= 0.25
+    assert leaky.dead.mean() == 0.0
 
 
 def test_batch_norm_inflates_the_first_layers_gradient_at_initialization():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 
-import matplotlib
 import numpy as np
 import pytest
 import traitlets
@@ -42,7 +41,7 @@ def test_run_lab_returns_what_it_says(small_result):
     assert sorted(t["epoch"].unique()) == [0, 20]
     assert list(dict.fromkeys(t["layer"])) == ["hidden_1", "hidden_2", "hidden_3", "output"]
     assert (t.loc[t["parameter"] == "kernel", "grad_mean_abs"] >= 0).all()
-    prof = r.gradient_profile()
+    prof = r.gradient_flow()
     assert list(prof.index) == ["hidden_1", "hidden_2", "hidden_3", "output"]
     assert prof.name == "epoch 20"
     # The model is the trained first seed: its accuracy is the one reported.
@@ -124,7 +123,7 @@ def test_plot_lab_draws_four_panels(small_result):
 
 
 def test_controls_are_bounded_and_labelled():
-    lab = Lab(background=False)
+    lab = Lab()
     c = lab.controls
     assert {"depth", "width", "activation", "initializer", "optimizer", "learning_rate",
             "epochs", "n_seeds"} <= set(c)
@@ -147,7 +146,7 @@ def test_controls_are_bounded_and_labelled():
 
 
 def test_lab_starts_from_given_settings():
-    lab = Lab(background=False, depth=12, activation="selu", initializer="lecun_normal",
+    lab = Lab(depth=12, activation="selu", initializer="lecun_normal",
               optimizer="adam", learning_rate=0.001, every_epoch=True)
     got = lab.settings()
     assert (got.depth, got.activation, got.optimizer, got.every_epoch) == (12, "selu", "adam",
@@ -158,7 +157,7 @@ def test_lab_starts_from_given_settings():
 
 
 def test_notes_follow_the_controls():
-    lab = Lab(background=False, activation="relu", initializer="he_uniform")
+    lab = Lab(activation="relu", initializer="he_uniform")
     assert lab.notes.value == ""
     lab.controls["activation"].value = "selu"
     assert "lecun_normal" in lab.notes.value
@@ -167,7 +166,7 @@ def test_notes_follow_the_controls():
 
 
 def test_optimizer_switch_sets_its_learning_rate():
-    lab = Lab(background=False)
+    lab = Lab()
     lab.controls["optimizer"].value = "adam"
     assert lab.controls["learning_rate"].value == pytest.approx(0.001)
     lab.controls["optimizer"].value = "sgd"
@@ -175,7 +174,7 @@ def test_optimizer_switch_sets_its_learning_rate():
 
 
 def test_click_trains_and_shows_the_result():
-    lab = Lab(background=False)
+    lab = Lab()
     assert lab.output.outputs == () and lab.result is None
     for name, value in {**SMALL, "activation": "relu", "initializer": "he_uniform"}.items():
         lab.controls[name].value = value
@@ -204,7 +203,7 @@ def test_click_trains_and_shows_the_result():
 
 
 def test_button_disabled_while_training(monkeypatch):
-    lab = Lab(background=False, **SMALL)
+    lab = Lab(**SMALL)
     seen = []
     real = hw.run_lab
 
@@ -216,7 +215,7 @@ def test_button_disabled_while_training(monkeypatch):
 
     monkeypatch.setattr(hw, "run_lab", spy)
     lab.train_button.click()
-    assert seen[0] is True and "halfway" in seen[1]
+    assert seen[0] is True and "halfway" in seen[1] and "s)" in seen[1]  # stage, seconds
     assert not lab.train_button.disabled
     # A click while a run is going is ignored (no second run on top of it).
     lab.train_button.disabled = True
@@ -226,7 +225,7 @@ def test_button_disabled_while_training(monkeypatch):
 
 
 def test_failed_run_keeps_the_previous_result(monkeypatch):
-    lab = Lab(background=False, **SMALL)
+    lab = Lab(**SMALL)
     lab.train_button.click()
     before_outputs, before_result = lab.output.outputs, lab.result
     assert before_result is not None
@@ -253,53 +252,24 @@ def test_failed_run_keeps_the_previous_result(monkeypatch):
     assert "TypeError" in lab.status.value
 
 
-def test_background_training_keeps_the_kernel_free():
-    lab = Lab(background=True, **SMALL)
-    lab.train_button.click()
-    assert lab.wait(timeout=300)
-    assert lab.error is None, lab.status.value
-    assert lab.result.depth == 3 and len(_pngs(lab)) == 1
-    assert not lab.train_button.disabled
-
-
 def test_lab_displays_as_its_widget():
     import ipywidgets
 
-    lab = Lab(background=False)
+    lab = Lab()
     assert isinstance(lab.widget, ipywidgets.VBox)
     assert lab.train_button in lab.widget.children[3].children
     assert lab.output in lab.widget.children
     assert "tanh" in repr(lab)
-    assert matplotlib.get_backend()  # drawing never needed pyplot's backend
 
 
-def test_long_stages_show_time_elapsed(monkeypatch):
-    import re
-    import time
+def test_lab_and_plots_import_each_other_in_one_direction_only():
+    import ast
+    import inspect
 
-    lab = Lab(background=False, **SMALL)
-    seen = []
-    real = hw.run_lab
+    import helpers.plots
 
-    def slow(*args, **kwargs):
-        kwargs["progress"](0.1, "a slow stage")
-        time.sleep(2.5)
-        seen.append(lab.status.value)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(hw, "run_lab", slow)
-    lab.train_button.click()
-    assert "a slow stage" in seen[0]
-    assert int(re.search(r"\((\d+) s\)", seen[0]).group(1)) >= 1
-    assert "Run 1 finished" in lab.status.value  # the ticker stopped before the final status
-    time.sleep(1.2)
-    assert "Run 1 finished" in lab.status.value
-
-
-def test_background_by_default_except_on_colab(monkeypatch):
-    import sys
-
-    assert Lab().background is True
-    monkeypatch.setitem(sys.modules, "google.colab", object())
-    assert Lab().background is False
-    assert Lab(background=True).background is True
+    tree = ast.parse(inspect.getsource(helpers.plots))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "helpers.widgets" not in imported and "helpers.plots" in {
+        n.module for n in ast.walk(ast.parse(inspect.getsource(hw)))
+        if isinstance(n, ast.ImportFrom)}
