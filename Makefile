@@ -1,22 +1,36 @@
 # Vanishing-gradients course: one entry point for learners, authors and CI (GNU make).
 #
-#   make lab      install (once), then JupyterLab on notebooks/ (localhost only)
-#   make test     install, then ruff, pytest tests/ and nbval over every notebook
-#   make execute  install, then re-run every notebook top to bottom, in place
-#   make results  install, then recompute every stored result table into a new folder
-#   make bench    install, then the speed benchmarks
-#   make e2e      install, then only the browser test (JupyterLab + headless Chromium)
+#   make lab      install what the notebooks need (once), then JupyterLab (localhost only)
+#   make test     also install the test tools, then ruff, pytest tests/ and nbval over every notebook
+#   make execute  re-run every notebook top to bottom, in place
+#   make results  recompute every stored result table into a new folder
+#   make bench    the speed benchmarks
+#   make e2e      only the browser test (JupyterLab + headless Chromium)
+#   make site     the reading site in build/site/ (+ requirements-site.txt)
+#   make compat   every notebook under Python 3.13 with Colab's versions (.venv-colab), timed
 #   make readme   refresh the README's table of notebook links
 #   make clean    remove build artefacts (never logs/ or results)
 
 VENV ?= .venv
 PYTHON ?= python3
-# Extra JupyterLab options, e.g. make lab LAB_ARGS="--no-browser --port=8899" (as root: --allow-root)
+# Extra JupyterLab options, e.g. make lab LAB_ARGS="--no-browser --port=8899"
 LAB_ARGS ?=
+# The compatibility tier's Python 3.13 and environment (make compat).
+PYTHON313 ?= $(or $(wildcard /root/.pyenv/versions/3.13.0/bin/python),python3.13)
+COMPAT_VENV ?= .venv-colab
+# Extra options of scripts/compat_run.py, e.g. COMPAT_ARGS="notebooks/0[1-5]_*.ipynb --budget 120"
+COMPAT_ARGS ?=
 
 BIN := $(VENV)/bin
 VPY := $(BIN)/python
-STAMP := $(VENV)/.installed
+# Two stamps: `make lab` installs only what the notebooks need; `make test` adds the test tools.
+LAB_STAMP := $(VENV)/.installed-lab
+DEV_STAMP := $(VENV)/.installed-dev
+COMPAT_STAMP := $(COMPAT_VENV)/.installed
+
+# The supported Pythons: 3.11, 3.12 and 3.13 (TensorFlow has no wheels for 3.14 yet).
+SUPPORTED := 3.11, 3.12 or 3.13
+PY_OK := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
 
 # Identical, quiet TensorFlow everywhere; an empty MPLBACKEND lets the kernels use the inline backend
 # (`env -u` because MPLBACKEND=Agg would change a figure's output under nbval).
@@ -24,66 +38,118 @@ TF_ENV := env -u MPLBACKEND TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test execute results bench e2e readme clean
+.PHONY: help install install-dev lab test execute results bench e2e compat site readme clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
 
-install: $(STAMP)
+install: $(LAB_STAMP)
 
+install-dev: $(DEV_STAMP)
+
+# What the notebooks need: the pins of requirements.txt and the course package (editable).
 # Re-runs when the pins or the package definition change.
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(LAB_STAMP): requirements.txt pyproject.toml
 	@if [ ! -x $(VPY) ]; then \
-	  $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
-	    echo "error: the course needs Python >= 3.11, but '$(PYTHON)' is" \
+	  $(PYTHON) -c '$(PY_OK)' 2>/dev/null || { \
+	    echo "error: the course supports Python $(SUPPORTED), but '$(PYTHON)' is" \
 	         "$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found')."; \
-	    echo "       Install Python 3.11+ and run: make PYTHON=python3.11 $(or $(MAKECMDGOALS),install)"; \
+	    echo "       Install one of them and run: make PYTHON=python3.13 $(or $(MAKECMDGOALS),install)"; \
 	    exit 1; }; \
 	  echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
 	  $(PYTHON) -m venv $(VENV); \
 	fi
-	@$(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
-	  echo "error: $(VENV) runs $$($(VPY) --version 2>&1), the course needs Python >= 3.11."; \
-	  echo "       Remove $(VENV) and run make again (with PYTHON=python3.11 if needed)."; \
+	@$(VPY) -c '$(PY_OK)' || { \
+	  echo "error: $(VENV) runs $$($(VPY) --version 2>&1); the course supports Python $(SUPPORTED)."; \
+	  echo "       Remove $(VENV) and run make again (with PYTHON=python3.13, say)."; \
 	  exit 1; }
-	$(VPY) -m pip install -r requirements-dev.txt
+	$(VPY) -m pip install -r requirements.txt
 	$(VPY) -m pip install --no-deps -e .
 	@touch $@
 
+# The test tools on top (nbval, pytest, ruff, playwright): for make test and the author targets.
+$(DEV_STAMP): $(LAB_STAMP) requirements-dev.txt
+	$(VPY) -m pip install -r requirements-dev.txt
+	@touch $@
+
+# JupyterLab with the whole repository browsable (helpers/ too), opened on notebooks/.
+# As root (a container, a cloud VM) JupyterLab refuses to start without --allow-root: added, and said.
 lab: install
 	@mkdir -p notebooks
-	$(TF_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "Running as root: adding --allow-root (JupyterLab refuses root without it)."; \
+	  root_flag=--allow-root; \
+	else root_flag=; fi; \
+	set -x; \
+	$(TF_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. \
+	  --LabApp.default_url=/lab/tree/notebooks $$root_flag $(LAB_ARGS)
 
 # One pytest run: the repository tests and nbval over every notebook. With no notebooks yet
 # (or no notebooks/ folder, which git does not keep empty) tests/ alone still runs, so pytest
 # never stops on "no tests collected"; any real failure still fails the target.
 # The browser test (tests/e2e) is part of it: it runs where Chromium is installed, is reported
 # as skipped (saying why) where it is not, and fails when CI=true and Chromium is missing.
-test: install
+test: install-dev
 	$(BIN)/ruff check .
 	$(TF_ENV) $(VPY) -m pytest tests/ $(wildcard notebooks) $(NBVAL)
 
-execute: install
+execute: install-dev
 	$(TF_ENV) $(VPY) scripts/execute_notebooks.py
 
-# Every table of helpers/results trained again from scratch (an hour on 2 cores), written to
+# Every table of helpers/results trained again from scratch, written to
 # helpers/results/recomputed-<date>/ and compared with the stored one; nothing is overwritten.
-results: install
+results: install-dev
 	$(TF_ENV) $(VPY) scripts/make_results.py
 
-bench: install
+bench: install-dev
 	$(TF_ENV) $(VPY) benchmarks/run.py
 
 # Only the browser tests: JupyterLab + headless Chromium (Debian's /usr/bin/chromium, driven by
 # Playwright; no browser download). Screenshots go to build/e2e/, one name per run.
-e2e: install
+e2e: install-dev
 	$(TF_ENV) $(VPY) -m pytest tests/e2e -m e2e -rs
 
-readme: install
+readme: install-dev
 	$(VPY) scripts/update_readme.py
+
+# Compatibility tier: Colab's versions on Python 3.13 in their own venv (.venv-colab), the course
+# package installed as Colab installs it (from a build, not editable, with its package data), then
+# every notebook top to bottom: no error, nothing on stderr, each within its budget (120 s).
+$(COMPAT_STAMP): requirements-colab.txt pyproject.toml
+	@command -v $(PYTHON313) >/dev/null 2>&1 || { \
+	  echo "error: make compat needs Python 3.13, and PYTHON313=$(PYTHON313) was not found."; \
+	  echo "       Install Python 3.13 and run: make compat PYTHON313=/path/to/python3.13"; \
+	  exit 1; }
+	@$(PYTHON313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' || { \
+	  echo "error: make compat needs Python 3.13 (Colab's), but PYTHON313=$(PYTHON313) is" \
+	       "$$($(PYTHON313) --version 2>&1)."; \
+	  exit 1; }
+	@if [ ! -x $(COMPAT_VENV)/bin/python ]; then \
+	  echo "Creating $(COMPAT_VENV) with $$($(PYTHON313) --version)"; \
+	  $(PYTHON313) -m venv $(COMPAT_VENV); \
+	fi
+	$(COMPAT_VENV)/bin/python -m pip install -r requirements-colab.txt
+	@touch $@
+
+compat: $(COMPAT_STAMP)
+	$(COMPAT_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .
+	$(COMPAT_VENV)/bin/python scripts/compat_run.py $(COMPAT_ARGS)
 
 # Build artefacts only: never logs/ or results.
 clean:
 	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
-	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
-	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(COMPAT_VENV) \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(COMPAT_VENV) \) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+
+# The reading site (Sphinx + MyST-NB, configured in site/): the committed notebooks as web pages,
+# in build/site/ (index.html). Nothing is executed or downloaded; a Sphinx warning fails it. Its
+# tools (requirements-site.txt) go into the same .venv, resolved together with the course's pins.
+# tests/e2e/test_site.py checks the pages in headless Chromium (part of make test).
+SITE_STAMP := $(VENV)/.site-installed
+
+$(SITE_STAMP): requirements-site.txt $(DEV_STAMP)
+	$(VPY) -m pip install -r requirements-dev.txt -r requirements-site.txt
+	@touch $@
+
+site: install-dev $(SITE_STAMP)
+	$(VPY) scripts/build_site.py build/site

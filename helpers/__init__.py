@@ -14,4 +14,4 @@ _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 from helpers.seeding import seed_everything  # noqa: E402
 
 __all__ = ["seed_everything"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

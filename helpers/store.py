@@ -10,8 +10,10 @@ so a truncated or hand-edited table is refused with an error naming the file and
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import importlib
 import io
@@ -153,14 +155,35 @@ class Table:
         """Every row with its values read back (bool, int, float, str or None), checked."""
         return [{k: _value(v) for k, v in row.items()} for row in self.rows()]
 
+    @contextlib.contextmanager
+    def _locked(self):
+        """One writer at a time (two notebooks, or two processes, filling one table)."""
+        self.csv.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.csv.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def append(self, rows: list[dict[str, Any]], columns: list[str], trainer: str) -> None:
-        """Add rows (never rewrites one); record their provenance beside the table."""
+        """Add rows (never rewrites one; a row whose configuration and seed another writer
+        stored meanwhile is skipped); record their provenance beside the table."""
+        with self._locked():
+            self._append(rows, columns, trainer)
+
+    def _append(self, rows: list[dict[str, Any]], columns: list[str], trainer: str) -> None:
         meta = self.meta() or {"table": self.name, "trainer": trainer, "columns": columns,
                                "rows": 0, "runs": []}
         if meta["columns"] != columns:
             raise TableError(f"{self.csv}: stored columns {meta['columns']} differ from "
                              f"{columns}; use another table name")
         stored = self.rows()
+        key = columns[:columns.index("seed") + 1]
+        have = {tuple(r[k] for k in key) for r in stored}
+        rows = [r for r in rows if tuple(_text(r.get(k)) for k in key) not in have]
+        if not rows:
+            return
         previous = stored and self._last_check() or ""
         same_process = bool(meta["runs"]) and meta["runs"][-1].get("process") == os.getpid()
         run = len(meta["runs"]) + (0 if same_process else 1)
@@ -246,28 +269,44 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
     stored = {}
     for row in tab.rows():
         stored[tuple(row.get(k, "") for k in keys + ["seed"])] = row
-    done, todo = [], []
+    todo = []
     for c in configs:
         key = [_text(c[k]) for k in keys]
         missing = [s for s in seed_list if (*key, str(s)) not in stored]
-        (todo if missing else done).append((c, missing))
+        if missing:
+            todo.append((c, missing))
     from tqdm.auto import tqdm
 
     bar = tqdm(todo, desc=f"training {table}", unit="config", disable=not todo or
                not progress_enabled(progress), leave=False)
-    start, n_new = time.perf_counter(), 0
+    start, n_new, unstored = time.perf_counter(), 0, 0
     for c, missing in bar:
+        if len(todo) > 1:  # another process may have stored some meanwhile
+            now = {tuple(r.get(k, "") for k in keys + ["seed"]) for r in tab.rows()}
+            key = [_text(c[k]) for k in keys]
+            missing = [s for s in missing if (*key, str(s)) not in now]
+            if not missing:
+                continue
         df = train(dict(c), list(missing))
         results = [col for col in df.columns if col != "seed"]
         columns = keys + ["seed"] + results + ["run"]
         rows = [{**c, **rec} for rec in df.to_dict("records")]
         if set(df["seed"]) != set(missing):
             raise RuntimeError(f"train returned seeds {sorted(df['seed'])}, asked {missing}")
-        tab.append(rows, columns, trainer)
+        try:
+            tab.append(rows, columns, trainer)
+        except PermissionError as err:  # a read-only install (a shared JupyterHub): keep going
+            if not unstored:
+                print(f"note: cannot add rows to {tab.csv} ({err.strerror}); set "
+                      "COURSE_RESULTS_DIR to a writable folder to keep them", file=sys.stderr)
+            unstored += len(rows)
         for row in rows:
             stored[tuple(_text(row[k]) for k in keys + ["seed"])] = {
                 k: _text(v) for k, v in row.items()}
         n_new += len(rows)
+    if todo:  # rows another process added meanwhile
+        for row in tab.rows():
+            stored.setdefault(tuple(row.get(k, "") for k in keys + ["seed"]), row)
     out = []
     for c in configs:
         key = [_text(c[k]) for k in keys]
@@ -283,7 +322,8 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
             f"TensorFlow {last.get('tensorflow')}, Keras {last.get('keras')}")
     if n_new:
         print(f"{n_all - n_new} of {n_all} runs read from {where}, {n_new} trained now "
-              f"({time.perf_counter() - start:.0f} s) and added; recompute all: make results")
+              f"({time.perf_counter() - start:.0f} s){' and added' if not unstored else ''}; "
+              "recompute all: make results")
     else:
         print(f"{n_all} runs read from {where} ({made}); recompute: make results")
     sys.stdout.flush()

@@ -47,10 +47,20 @@ REQUIRED_SECTIONS = ("Overview", "Setup", "Summary", "Exercises", "Further readi
 TF_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
 
 
+def _project() -> dict:
+    with open(REPO / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]
+
+
 def repository_url() -> str:
     """The repository URL defined in pyproject.toml ([project.urls] Repository)."""
-    with open(REPO / "pyproject.toml", "rb") as f:
-        return tomllib.load(f)["project"]["urls"]["Repository"].rstrip("/")
+    return _project()["urls"]["Repository"].rstrip("/")
+
+
+def distribution() -> tuple[str, str]:
+    """(distribution name, version) from pyproject.toml ([project] name and version)."""
+    project = _project()
+    return project["name"], project["version"]
 
 
 def github_slug(repo_url: str) -> str:
@@ -73,8 +83,16 @@ def binder_url(repo_url: str, urlpath: str | None = None) -> str:
     return f"{url}?urlpath={urlpath}" if urlpath else url
 
 
-def pip_spec(repo_url: str) -> str:
-    return f"git+{repo_url}@{BRANCH}"
+def pip_spec(repo_url: str, name: str | None = None, version: str | None = None) -> str:
+    """What a notebook's setup cell installs: `<name> @ git+<repo_url>@v<version>`.
+
+    The name and version default to pyproject.toml's: the install pins the release tag the
+    notebook was written for, so a copy saved on Colab keeps working when `main` moves on.
+    """
+    if name is None or version is None:
+        dist_name, dist_version = distribution()
+        name, version = name or dist_name, version or dist_version
+    return f"{name} @ git+{repo_url}@v{version}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +284,25 @@ def check_sections(nb, name: str, repo_url: str) -> list[str]:
     return problems
 
 
+def _block_end(lines: list[str], start: int) -> int:
+    """Index just past the indented block that follows the line `start` (a `try:`/`except:`)."""
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
+        end += 1
+    return end
+
+
 def check_setup_cell(nb, name: str, repo_url: str) -> list[str]:
+    """The one setup cell: install the helpers when `import helpers` fails, then env, imports.
+
+    The install guard is `try: import helpers` / `except ModuleNotFoundError:` with the pinned
+    `%pip install -q "<dist> @ git+<Repository URL>@v<version>"` inside the except block, so the
+    helpers are installed wherever they are missing (Colab, Kaggle, a JupyterHub...), not only
+    on Colab.
+    """
     cells = _section_cells(nb, "Setup")
     if cells is None:
         return ["missing the `## Setup` section"]
@@ -276,21 +312,41 @@ def check_setup_cell(nb, name: str, repo_url: str) -> list[str]:
     src = _source(code[0])
     lines = src.splitlines()
     problems = []
-    guard = [k for k, ln in enumerate(lines) if ln.strip().startswith("if ")]
-    guard = [k for k in guard if 'if "google.colab" in sys.modules:' in lines[k]]
-    if not re.search(r"^import\s+(.*\W)?sys\b", src, re.MULTILINE):
-        problems.append("the setup cell must `import sys` (for the Colab guard)")
-    if not guard:
-        problems.append('the setup cell needs `if "google.colab" in sys.modules:`')
     spec = pip_spec(repo_url)
+    # try: / import helpers / except ModuleNotFoundError: (all at the top level of the cell)
+    guard = None
+    for k, line in enumerate(lines):
+        if line.rstrip() != "try:":
+            continue
+        body_end = _block_end(lines, k)
+        body = [ln.split("#")[0].strip() for ln in lines[k + 1 : body_end]]
+        if [b for b in body if b] != ["import helpers"]:
+            continue
+        if body_end < len(lines) and re.match(
+            r"except\s+(ModuleNotFoundError|ImportError)\s*:", lines[body_end]
+        ):
+            guard = (body_end, _block_end(lines, body_end))
+            break
+    if guard is None:
+        problems.append(
+            "the setup cell needs the install guard `try:` / `    import helpers` / "
+            "`except ModuleNotFoundError:` (install whenever the helpers are missing, "
+            "not only on Colab)"
+        )
+    if re.search(r"google\.colab", src):
+        problems.append(
+            "the setup cell must not test for Colab: install whenever `import helpers` fails"
+        )
     pips = [k for k, ln in enumerate(lines) if re.match(r"\s*[%!]pip\s+install\b", ln)]
-    good = [k for k in pips if re.search(rf"{re.escape(spec)}(?![\w@/.-])", lines[k])]
+    good = [k for k in pips if f'"{spec}"' in lines[k]]
     if not good:
-        problems.append(f"the setup cell needs `%pip install` of {spec!r} (from pyproject.toml)")
+        problems.append(f'the setup cell needs `%pip install -q "{spec}"` (from pyproject.toml)')
     for k in pips:
-        inside = guard and guard[0] < k and lines[k][:1] in (" ", "\t")
-        if not inside:
-            problems.append(f"`{lines[k].strip()}` must sit inside the Colab guard")
+        if not (guard and guard[0] < k < guard[1]):
+            problems.append(
+                f"`{lines[k].strip()}` must sit inside `except ModuleNotFoundError:` "
+                "after `try: import helpers`"
+            )
         if not lines[k].lstrip().startswith("%pip"):
             problems.append(f"use `%pip`, not `!pip`: {lines[k].strip()!r}")
     first_tf = TF_IMPORT.search(src)

@@ -15,12 +15,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 URL = "https://github.com/owner/repo"
 NAME = "01_demo.ipynb"
 
+_COMMENT = "Colab, Kaggle, a JupyterHub...: install it, keep the installed TensorFlow"
 SETUP = f"""\
 import os
-import sys
 
-if "google.colab" in sys.modules:  # on Colab only
-    %pip install -q "helpers @ {pip_spec(URL)}"
+try:
+    import helpers  # the course's helper package (installed by `make lab`, Binder or pip)
+except ModuleNotFoundError:  # {_COMMENT}
+    %pip install -q "{pip_spec(URL)}"
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
@@ -28,6 +30,19 @@ import keras
 import tensorflow as tf
 
 print(f"TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")"""
+
+
+# The setup cell of version 0.1.0: installs only on Colab, from `main`, under PyPI's taken name.
+_OLD_SETUP = f"""\
+import os
+import sys
+
+if "google.colab" in sys.modules:  # on Colab only
+    %pip install -q "helpers @ git+{URL}@main"
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+
+import keras"""
 
 
 def good_notebook():
@@ -151,12 +166,31 @@ BAD = {
     "no Overview": (_set(1, "## Goals"), "check_sections"),
     "no Summary": (_set(6, "## Recap"), "check_sections"),
     "no Further reading": (_set(8, "## References"), "check_sections"),
-    "no Colab guard": (_set(3, SETUP.replace('if "google.colab" in sys.modules:', "if True:")),
-                       "check_setup_cell"),
+    "no install guard": (_set(3, SETUP.replace("try:\n    import helpers", "if True:\n    pass")),
+                         "check_setup_cell"),
+    "guard imports something else": (_set(3, SETUP.replace("    import helpers", "    import x")),
+                                     "check_setup_cell"),
+    "guard catches another error": (_set(3, SETUP.replace("except ModuleNotFoundError:",
+                                                          "except KeyError:")),
+                                    "check_setup_cell"),
+    "Colab-only guard (0.1.0 shape)": (_set(3, _OLD_SETUP), "check_setup_cell"),
+    "Colab test inside the guard": (
+        _set(3, SETUP.replace("    %pip", '    if "google.colab" in sys.modules:\n        %pip')),
+        "check_setup_cell"),
     "pip outside guard": (_set(3, SETUP.replace("    %pip", "%pip")), "check_setup_cell"),
+    "pip in the try block": (
+        _set(3, SETUP.replace("    import helpers  #",
+                              "    %pip install -q x\n    import helpers  #")),
+        "check_setup_cell"),
     "pip of another repo": (_set(3, SETUP.replace(URL, "https://github.com/x/y")),
                             "check_setup_cell"),
-    "pip of another branch": (_set(3, SETUP.replace("@main", "@dev")), "check_setup_cell"),
+    "pip of main, not the release tag": (_set(3, SETUP.replace("@v", "@main#v")),
+                                         "check_setup_cell"),
+    "pip of another version": (
+        _set(3, SETUP.replace(pip_spec(URL), pip_spec(URL, version="0.0.1"))), "check_setup_cell"),
+    "pip of PyPI's unrelated `helpers`": (
+        _set(3, SETUP.replace(pip_spec(URL), pip_spec(URL, name="helpers"))), "check_setup_cell"),
+    "!pip": (_set(3, SETUP.replace("%pip", "!pip")), "check_setup_cell"),
     "env after import": (
         _set(3, SETUP.replace("import keras\n", "").replace(
             "import os\n", "import os\nimport keras\n")), "check_setup_cell"),

@@ -10,7 +10,16 @@ import tomllib
 
 import pytest
 import yaml
-from nbchecks import NOTEBOOKS, REPO, binder_url, colab_url, github_slug, repository_url
+from nbchecks import (
+    NOTEBOOKS,
+    REPO,
+    binder_url,
+    colab_url,
+    distribution,
+    github_slug,
+    pip_spec,
+    repository_url,
+)
 from nbval.plugin import get_sanitize_patterns
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -55,7 +64,12 @@ def test_requirements_pin_every_package_exactly():
     assert not loose, f"requirements.txt must pin with ==: {loose}"
 
 
-def test_environment_yml_has_the_same_pins_as_requirements_txt():
+# The test tools Binder and conda learners get too, so an edited notebook can be checked as CI does.
+ENV_TEST_TOOLS = {"nbval", "pytest"}
+
+
+def test_environment_yml_has_the_course_pins_and_the_test_tools():
+    """environment.yml (Binder, conda) = requirements.txt's pins + nbval and pytest (dev pins)."""
     env = _environment()
     assert env.get("channels") == ["conda-forge"], "environment.yml: channels must be [conda-forge]"
     deps = env["dependencies"]
@@ -65,12 +79,17 @@ def test_environment_yml_has_the_same_pins_as_requirements_txt():
     assert len(pip_sections) == 1, "environment.yml needs exactly one `pip:` section"
     env_pins = _pins(pip_sections[0])
     req_pins = _pins((REPO / "requirements.txt").read_text(encoding="utf-8").splitlines())
-    only_req = sorted(req_pins - env_pins)
-    only_env = sorted(env_pins - req_pins)
-    assert not (only_req or only_env), (
-        "requirements.txt and environment.yml (pip:) must list the same pins\n"
-        + "".join(f"  - only in requirements.txt: {p}\n" for p in only_req)
-        + "".join(f"  + only in environment.yml:  {p}\n" for p in only_env)
+    dev_pins = _pins((REPO / "requirements-dev.txt").read_text(encoding="utf-8").splitlines())
+    tools = {p for p in dev_pins if p.split("==")[0] in ENV_TEST_TOOLS}
+    assert {p.split("==")[0] for p in tools} == ENV_TEST_TOOLS, "requirements-dev.txt lacks a tool"
+    want = req_pins | tools
+    only_want = sorted(want - env_pins)
+    only_env = sorted(env_pins - want)
+    assert not (only_want or only_env), (
+        "environment.yml (pip:) must list requirements.txt's pins plus "
+        f"{sorted(ENV_TEST_TOOLS)} pinned as in requirements-dev.txt\n"
+        + "".join(f"  - missing from environment.yml: {p}\n" for p in only_want)
+        + "".join(f"  + only in environment.yml:      {p}\n" for p in only_env)
     )
 
 
@@ -93,16 +112,24 @@ def test_binder_installs_helpers_in_postbuild():
 # pyproject.toml
 
 
-def test_pyproject_describes_the_helpers_package():
+def test_pyproject_describes_the_course_distribution():
     project = _pyproject()["project"]
-    assert project["name"] == "helpers"
-    assert project["version"] == "0.1.0"
-    assert project["requires-python"] == ">=3.11"
-    assert "3.11" in SpecifierSet(project["requires-python"])
+    # PyPI's `helpers` is an unrelated package: the distribution has a name of its own.
+    assert project["name"] == "vanishing-gradients-course"
+    assert re.fullmatch(r"0\.\d+\.\d+", project["version"]), project["version"]
+    assert project["requires-python"] == ">=3.11,<3.14"
+    supported = SpecifierSet(project["requires-python"])
+    assert all(v in supported for v in ("3.11", "3.12", "3.13"))
+    assert not any(v in supported for v in ("3.10", "3.14"))
+    classifiers = set(project["classifiers"])
+    for v in ("3.11", "3.12", "3.13"):
+        assert f"Programming Language :: Python :: {v}" in classifiers
     for dep in project["dependencies"]:
         Requirement(dep)  # raises InvalidRequirement for a malformed entry
-    find = _pyproject()["tool"]["setuptools"]["packages"]["find"]
-    assert set(find["include"]) == {"helpers", "helpers.*"}
+    tool = _pyproject()["tool"]["setuptools"]
+    assert set(tool["packages"]["find"]["include"]) == {"helpers", "helpers.*"}
+    # The stored result tables travel with the package (pip install from git brings them).
+    assert {"results/*.csv", "results/*.json"} <= set(tool["package-data"]["helpers"])
 
 
 def test_pyproject_leaves_tensorflow_to_the_platform():
@@ -139,6 +166,43 @@ def test_pyproject_covers_what_helpers_import():
     assert not missing, f"imports not covered by pyproject dependencies: {missing}"
 
 
+def _colab_pins() -> dict[str, str]:
+    """name -> version of requirements-colab.txt (the marker-free view: one version a name)."""
+    pins = {}
+    for p in _pins((REPO / "requirements-colab.txt").read_text(encoding="utf-8").splitlines()):
+        name, rest = p.split("==", 1)
+        pins[name] = rest.split(";")[0].strip()
+    return pins
+
+
+def test_dependency_floors_accept_colabs_stack():
+    """Installing the course on Colab must not upgrade anything Colab already has."""
+    colab = _colab_pins()
+    project = _pyproject()["project"]
+    assert colab["ipywidgets"].startswith("7."), "the tier must keep Colab's ipywidgets 7"
+    for dep in project["dependencies"]:
+        req = Requirement(dep)
+        name = canonicalize_name(req.name)
+        assert name in colab, f"requirements-colab.txt does not pin {name}"
+        assert req.specifier.contains(colab[name]), (
+            f"pyproject's {dep!r} refuses Colab's {name} {colab[name]}"
+        )
+    assert SpecifierSet(project["requires-python"]).contains("3.13")
+    for req in map(Requirement, project["optional-dependencies"]["tf"]):
+        assert req.specifier.contains(colab[canonicalize_name(req.name)]), req
+
+
+def test_colab_tier_pins_every_package_exactly():
+    pins = _pins((REPO / "requirements-colab.txt").read_text(encoding="utf-8").splitlines())
+    loose = [p for p in pins if not re.search(r"==\d", p)]
+    assert not loose, f"requirements-colab.txt must pin with ==: {loose}"
+    colab = _colab_pins()
+    for name in ("keras", "numpy", "scikit-learn", "matplotlib", "ipywidgets", "nbclient",
+                 "ipykernel"):
+        assert name in colab, f"requirements-colab.txt lacks {name}"
+    assert {"tensorflow", "tensorflow-cpu"} <= colab.keys()
+
+
 def test_repository_url_is_github():
     url = repository_url()
     assert github_slug(url), url  # raises for anything but https://github.com/<owner>/<repo>
@@ -148,14 +212,78 @@ def test_repository_url_is_github():
 # Makefile, CI, README
 
 
+def _makefile() -> str:
+    return (REPO / "Makefile").read_text(encoding="utf-8")
+
+
+def _recipe(target: str) -> str:
+    """The prerequisites line and recipe of one Makefile rule (up to the next blank line)."""
+    m = re.search(rf"^{re.escape(target)}\s*:(?!=)(.*?)(?=^\s*$)", _makefile(),
+                  re.MULTILINE | re.DOTALL)
+    assert m, f"Makefile has no rule {target}"
+    return m.group(1)
+
+
 def test_makefile_has_the_documented_targets():
-    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    text = _makefile()
     targets = set(re.findall(r"^([A-Za-z][\w-]*)\s*:(?!=)", text, re.MULTILINE))
-    missing = {"install", "lab", "test", "execute", "bench", "e2e", "clean"} - targets
+    missing = {"install", "lab", "test", "execute", "bench", "e2e", "compat", "clean"} - targets
     assert not missing, f"Makefile lacks targets {missing}"
-    assert "--ServerApp.root_dir=notebooks" in text and "--ip=127.0.0.1" in text
     assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in text
     assert "--nbval-current-env" in text
+
+
+def test_make_lab_opens_the_repository_on_notebooks_and_works_as_root():
+    lab = _recipe("lab")
+    # The whole repository is browsable (helpers/ too); JupyterLab opens on notebooks/.
+    assert "--ServerApp.root_dir=. " in lab and "--LabApp.default_url=/lab/tree/notebooks" in lab
+    assert "--ip=127.0.0.1" in lab
+    # As root JupyterLab refuses to start without --allow-root: added, and said.
+    assert re.search(r"id -u.*= 0", lab) and "--allow-root" in lab and "echo" in lab
+
+
+def test_make_lab_installs_only_what_the_notebooks_need():
+    """`make lab` must not install the test tools; `make test` must."""
+    text = _makefile()
+    stamps = dict(re.findall(r"^(\w+_STAMP) := (\S+)$", text, re.MULTILINE))
+    lab_stamp, dev_stamp = stamps["LAB_STAMP"], stamps["DEV_STAMP"]
+    assert lab_stamp != dev_stamp
+    lab_rule = _recipe("$(LAB_STAMP)")
+    assert "requirements.txt" in lab_rule and "requirements-dev.txt" not in lab_rule
+    assert "pip install --no-deps -e ." in lab_rule
+    assert "requirements-dev.txt" in _recipe("$(DEV_STAMP)")
+    assert re.match(r"\s*install\s*$", _recipe("lab").splitlines()[0])
+    assert re.match(r"\s*\$\(LAB_STAMP\)\s*$", _recipe("install").splitlines()[0])
+    for target in ("test", "execute", "e2e"):
+        assert "install-dev" in _recipe(target).splitlines()[0], target
+    assert re.match(r"\s*\$\(DEV_STAMP\)\s*$", _recipe("install-dev").splitlines()[0])
+
+
+def test_makefile_names_the_supported_python_range():
+    text = _makefile()
+    m = re.search(r"^PY_OK := (.+)$", text, re.MULTILINE)
+    assert m, "Makefile needs PY_OK, the supported-Python check"
+    check = m.group(1)
+    assert "(3, 11)" in check and "(3, 14)" in check
+    namespace: dict = {}
+    for version, ok in [((3, 10, 9), False), ((3, 11, 0), True), ((3, 13, 0), True),
+                        ((3, 14, 0), False)]:
+        code = check.replace("import sys; ", "").replace("sys.version_info", repr(version))
+        with pytest.raises(SystemExit) as exit_:
+            exec(code.replace("sys.exit", "raise SystemExit"), namespace)
+        assert (not exit_.value.code) == ok, (version, code)
+    assert "SUPPORTED := 3.11, 3.12 or 3.13" in text
+    assert text.count("$(SUPPORTED)") >= 2, "both refusals must name the supported range"
+
+
+def test_make_compat_runs_every_notebook_under_colabs_versions():
+    text = _makefile()
+    assert re.search(r"^PYTHON313 \?= .*3\.13", text, re.MULTILINE)
+    stamp = _recipe("$(COMPAT_STAMP)")
+    assert "requirements-colab.txt" in stamp and "not found" in stamp
+    assert "sys.version_info[:2] != (3, 13)" in stamp
+    compat = _recipe("compat")
+    assert "--no-deps" in compat and "scripts/compat_run.py" in compat
 
 
 def _readme_test_command() -> str:
@@ -179,6 +307,9 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command == "make test"
     commands = [ln.strip() for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     assert command in commands, f".ci/run must run `{command}` (README's test command) as a line"
+    # The compatibility tier (Colab's versions) runs after the test command.
+    assert "make compat" in commands, ".ci/run must run `make compat`"
+    assert commands.index("make compat") > commands.index(command)
 
 
 def test_readme_points_at_the_repository():
@@ -187,6 +318,30 @@ def test_readme_points_at_the_repository():
     assert f"git clone {url}" in readme, "README's `git clone` must use the Repository URL"
     assert f"({binder_url(url, 'lab/tree/notebooks')})" in readme, "README needs the Binder badge"
     assert "make lab" in readme
+
+
+def test_readme_installs_the_pinned_distribution():
+    """Every `pip install "... @ git+..."` in the README names the distribution and its tag."""
+    name, version = distribution()
+    readme = _readme()
+    spec = pip_spec(repository_url())
+    assert spec == f"{name} @ git+{repository_url()}@v{version}"
+    installs = re.findall(r'pip install[^"`\n]*"([^"]+)"', readme)
+    assert any(i == spec for i in installs), f"README needs pip install \"{spec}\""
+    wrong = [i for i in installs if "git+" in i and i != spec and i != spec.replace(" @", "[tf] @")]
+    assert not wrong, f"README installs something else than {spec!r}: {wrong}"
+    assert not re.search(r"pip install\s+\S*[\"']?helpers\b", readme), (
+        "README must not `pip install helpers` (PyPI's helpers is an unrelated package)"
+    )
+    assert "Python 3.11, 3.12 or 3.13" in readme
+
+
+def test_setup_cell_install_line_is_the_leads():
+    """The notebooks' install line, as tests/nbchecks.py builds it from pyproject.toml."""
+    assert pip_spec(repository_url()) == (
+        "vanishing-gradients-course @ "
+        f"git+https://github.com/vanishing-gradients-course/vanishing-gradients@v{distribution()[1]}"
+    )
 
 
 def test_readme_links_every_notebook():

@@ -139,6 +139,17 @@ def test_bad_input_is_refused(results, kwargs, err, match):
     assert not (results / "t.csv").exists()
 
 
+def test_a_read_only_table_still_returns_the_runs(results, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(Table, "append", refuse)
+    df = load_or_train("t", CONFIGS, [0], fake_train)
+    assert df["score"].tolist() == [1.0, 2.0]
+    out = capsys.readouterr()
+    assert "cannot add rows" in out.err and "COURSE_RESULTS_DIR" in out.err
+    assert "2 trained now" in out.out and "added" not in out.out
+
+
 def test_progress_rule(monkeypatch):
     for var in ("PYTEST_CURRENT_TEST", "NBVAL", "CI", "TQDM_DISABLE"):
         monkeypatch.delenv(var, raising=False)

@@ -1,0 +1,221 @@
+"""Compatibility tier: run every notebook top to bottom under Colab's versions, and judge it.
+
+Usage (normally through `make compat`, which builds .venv-colab with Python 3.13 and
+requirements-colab.txt first):
+    .venv-colab/bin/python scripts/compat_run.py                     # every notebooks/NN_*.ipynb
+    .venv-colab/bin/python scripts/compat_run.py notebooks/0[1-5]_*.ipynb --budget 120
+
+Each notebook runs in a fresh `python3` kernel of the interpreter that runs this script, with
+notebooks/ as working directory, and is never saved. A notebook fails when a cell raises, when
+any output is a stream on stderr (a warning, a log line, a progress bar: Colab would show it in
+red to a learner), or when it takes longer than its time budget (default 120 s, kernel start
+included; the run stops at the budget). The kernel gets no TensorFlow environment variables
+from here: silencing TensorFlow is the notebook's own setup cell's job, as it is on Colab.
+At the end a table gives each notebook's wall time, its kernel's CPU time (on a busy machine
+the wall time grows, the CPU time does not) and its verdict; the exit status is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+KERNEL = "python3"
+DEFAULT_BUDGET_S = 120.0
+# Harness only, not the notebook's business: no debugger banner on the kernel's stderr, and
+# the venv's python3 kernelspec before any user-wide one.
+KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
+# What a learner's Colab kernel does not have set; the notebooks must cope without them.
+UNSET = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "MPLBACKEND", "PYTHONPATH")
+VERSIONS = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib",
+            "ipywidgets", "ipykernel", "vanishing-gradients-course")
+
+
+@dataclass
+class Result:
+    """One notebook's run: its time and what went wrong (empty: passed)."""
+
+    name: str
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the kernel's CPU time: tells a slow notebook from a busy machine
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def default_notebooks() -> list[Path]:
+    """Every notebooks/NN_*.ipynb, in file-name (= course) order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _first_line(cell) -> str:
+    return next((ln for ln in cell.source.splitlines() if ln.strip()), "")[:70]
+
+
+def _stderr_problems(nb) -> list[str]:
+    """Every code cell whose outputs include a stderr stream, with the stream's first line."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = output.get("text", "")
+                text = "".join(text) if isinstance(text, list) else text
+                first = next((ln for ln in text.splitlines() if ln.strip()), "")
+                problems.append(f"cell {index + 1} wrote to stderr: {first.strip()[:100]!r}")
+                break
+    return problems
+
+
+def run(path: Path, budget_s: float) -> Result:
+    """Execute one notebook in a fresh kernel (not saved) and judge it; never raises for it."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if not budget_s > 0:
+        raise ValueError(f"budget_s must be a positive number of seconds, got {budget_s!r}")
+    result = Result(path.name)
+    nb = nbformat.read(path, as_version=4)
+    current: dict[str, int | None] = {"index": None}
+    cpu_before = _children_cpu()
+    start = time.perf_counter()
+    deadline = start + budget_s
+
+    def on_cell_start(cell, cell_index, **_kwargs):
+        current["index"] = cell_index
+
+    def remaining(_cell) -> int:
+        # nbclient asks before each cell: the cell may use what is left of the budget.
+        return max(1, int(deadline - time.perf_counter()) + 1)
+
+    client = NotebookClient(
+        nb,
+        timeout_func=remaining,
+        kernel_name=KERNEL,
+        resources={"metadata": {"path": str(path.resolve().parent)}},
+        record_timing=False,
+        allow_errors=False,
+        on_cell_start=on_cell_start,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
+
+    def where() -> str:
+        index = current["index"]
+        if index is None:
+            return "before the first cell (kernel start)"
+        return f"cell {index + 1} ({_first_line(nb.cells[index])!r})"
+
+    try:
+        client.execute()
+    except CellTimeoutError:
+        result.problems.append(f"over its {budget_s:.0f} s budget, stopped in {where()}")
+    except CellExecutionError as exc:
+        what = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}"
+        result.problems.append(f"{where()} raised: {what[:200]}")
+    except DeadKernelError as exc:
+        result.problems.append(f"the kernel died in {where()}: {exc}")
+    result.seconds = time.perf_counter() - start
+    result.cpu_seconds = _children_cpu() - cpu_before  # the kernel has exited and been reaped
+    if result.ok and result.seconds > budget_s:
+        result.problems.append(f"took {result.seconds:.1f} s, over its {budget_s:.0f} s budget")
+    result.problems.extend(_stderr_problems(nb))
+    return result
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in VERSIONS:
+        for dist in (name, "tensorflow-cpu") if name == "tensorflow" else (name,):
+            try:
+                found.append(f"{name} {version(dist)}")
+                break
+            except PackageNotFoundError:
+                continue
+    return ", ".join(found)
+
+
+def _check_kernel() -> None:
+    """The python3 kernel must be this interpreter's, or the run would test another environment."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv0 = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
+    if argv0 not in ("python", "python3", sys.executable) and Path(argv0).resolve() != Path(
+        sys.executable
+    ).resolve():
+        raise SystemExit(
+            f"error: the {KERNEL!r} kernelspec runs {argv0}, not this interpreter "
+            f"({sys.executable}); remove that kernelspec or run from the environment it names."
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks to run (default: notebooks/NN_*.ipynb)"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=DEFAULT_BUDGET_S,
+        help=f"seconds per notebook, kernel start included (default {DEFAULT_BUDGET_S:.0f})",
+    )
+    args = parser.parse_args(argv)
+    if not args.budget > 0:
+        parser.error(f"--budget must be a positive number of seconds, got {args.budget}")
+    paths = args.paths or default_notebooks()
+    missing = [str(p) for p in paths if not p.is_file() or p.suffix != ".ipynb"]
+    if missing:
+        parser.error("not a notebook file: " + ", ".join(missing))
+    if not paths:
+        print("No notebooks found in notebooks/ (expected NN_*.ipynb): nothing to run.")
+        return 0
+
+    for var in UNSET:
+        os.environ.pop(var, None)
+    os.environ.update(KERNEL_ENV)
+    _check_kernel()
+    print(f"Python {platform.python_version()}, {_versions()}; {os.cpu_count()} cores")
+    print(f"Budget: {args.budget:.0f} s per notebook; fresh kernel each; nothing is saved.\n")
+
+    results = []
+    for path in paths:
+        print(f"{path.name} ...", end=" ", flush=True)
+        result = run(path, args.budget)
+        results.append(result)
+        verdict = "ok" if result.ok else "FAILED"
+        print(f"{result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s) {verdict}", flush=True)
+        for problem in result.problems:
+            print(f"    {problem}")
+
+    width = max(len(r.name) for r in results)
+    print(f"\n| {'notebook':<{width}} | time (s) | CPU (s) | verdict |")
+    print(f"| {'-' * width} | -------: | ------: | ------- |")
+    for r in results:
+        verdict = "ok" if r.ok else "FAILED"
+        print(f"| {r.name:<{width}} | {r.seconds:8.1f} | {r.cpu_seconds:7.1f} | {verdict:<7} |")
+    failed = [r.name for r in results if not r.ok]
+    total = sum(r.seconds for r in results)
+    print(f"\nTotal: {total:.1f} s for {len(results)} notebook(s); "
+          + (f"FAILED: {', '.join(failed)}" if failed else "all passed"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
