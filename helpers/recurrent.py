@@ -13,7 +13,9 @@ Keras' float type (``keras.config.floatx()``; the course uses float64).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
 
 import keras
 import numpy as np
@@ -166,6 +168,24 @@ def _log10_ratio(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
         return float(np.log10(g[0]) - np.log10(g[-1]))
 
 
+class _NoRetracingNotice(logging.Filter):
+    """Drops TensorFlow's "... triggered tf.function retracing" notice: every model here gets
+    its own training function on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _quiet_retracing() -> Iterator[None]:
+    notice, logger = _NoRetracingNotice(), tf.get_logger()
+    logger.addFilter(notice)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice)
+
+
 def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
                          **settings: float | int | None) -> pd.DataFrame:
     """Train one model per seed on the memory task and return one row per seed.
@@ -205,7 +225,9 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
         model.compile(optimizer=keras.optimizers.Adam(s["learning_rate"],
                                                       clipnorm=s["clipnorm"]),
                       loss="binary_crossentropy")
-        history = model.fit(x, y, batch_size=s["batch_size"], epochs=s["epochs"], verbose=0)
+        with _quiet_retracing():
+            history = model.fit(x, y, batch_size=s["batch_size"], epochs=s["epochs"],
+                                verbose=0)
         p = model(x_test, training=False).numpy()[:, 0]  # (predict would retrace per model)
         accuracy = float(np.mean((p > 0.5) == (y_test > 0.5)))
         row.update({"train_loss": float(history.history["loss"][-1]),
