@@ -1,4 +1,4 @@
-"""The claims notebook 09 makes, checked on seeds the notebook does not use (1000 and up; they use 0-99)."""
+"""The claims notebook 09 makes, checked on seeds the notebooks never use (1000 and up)."""
 
 import keras
 import numpy as np

@@ -1,4 +1,4 @@
-"""The course reads as one story: links between notebooks, no test-harness talk, one date per source.
+"""The course reads as one story: linked notebooks, no test-harness talk, one date per source.
 
 Cheap checks on the committed notebooks' markdown (CONTRIBUTING.md, notebook conventions):
 - each notebook ends with a markdown cell linking to the previous and the next notebook;

@@ -13,7 +13,8 @@ What is not a claim, and so is not checked (each is a documented exclusion, test
 - headings, link texts and targets, images, inline code spans, fenced code, HTML tags,
   math between `$...$` (formula constants), and the whole "Further reading" cell (citations);
 - years (1900 to 2099, whole numbers), list numbering at the start of a line, notebook numbers
-  written with a leading zero (`notebook 05`), and software versions (`Keras 3`, `TF 2.0`) and number formats (`64-bit`);
+  written with a leading zero (`notebook 05`), software versions (`Keras 3`, `TF 2.0`) and number
+  formats (`64-bit`);
 - numbers written as words ("five layers").
 
 Numbers in an exercise's solution (`<details>` blocks) follow the same rule. A solution whose
@@ -55,7 +56,8 @@ SOFTWARE_VERSION = re.compile(
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*_(\[\"'])|\n[ \t]*\n|\n[ \t]*[-*][ \t]")
 QUOTED = re.compile(r"\(quoted:\s[^)]+\)")
 DETAILS = re.compile(r"<details>.*?</details>", re.DOTALL)
-FURTHER_READING = re.compile(r"^##[ \t]+Further reading.*?(?=^##?[ \t]|\Z)", re.MULTILINE | re.DOTALL)
+FURTHER_READING = re.compile(r"^##[ \t]+Further reading.*?(?=^##?[ \t]|\Z)",
+                             re.MULTILINE | re.DOTALL)
 
 
 def _normalise(token: str) -> str:

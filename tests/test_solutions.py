@@ -17,8 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from helpers import seed_everything
 from helpers.data import load_circles
 from helpers.experiments import dead_at_init, summarize, sweep, wilson_ci
-from helpers.models import build_mlp
 from helpers.gradients import kernel_gradients
+from helpers.models import build_mlp
 from helpers.training import LEARNED_THRESHOLD, evaluate, train, train_many
 
 SEEDS20 = range(20)
