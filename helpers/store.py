@@ -185,8 +185,8 @@ class Table:
         if not rows:
             return
         previous = stored and self._last_check() or ""
-        same_process = bool(meta["runs"]) and meta["runs"][-1].get("process") == os.getpid()
-        run = len(meta["runs"]) + (0 if same_process else 1)
+        mine = [r["run"] for r in meta["runs"] if r.get("process") == os.getpid()]
+        run = mine[-1] if mine else len(meta["runs"]) + 1
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         if not self.csv.exists():
@@ -201,7 +201,7 @@ class Table:
             f.flush()
             os.fsync(f.fileno())
         meta["rows"] = len(stored) + len(rows)
-        if not same_process:
+        if not mine:
             meta["runs"].append({"run": run, **_provenance(), "process": os.getpid()})
         tmp = self.meta_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
