@@ -271,7 +271,8 @@ def plot_layer_gradients(table: object, ax: Axes | None = None, parameter: str =
     rows = _monitor_table(table, value, parameter)
     ax = _axes(ax, (6.0, 4.0))
     _plot_per_layer(ax, rows, value, lw=1.4)
-    ax.set_yscale("log")
+    if (rows[value] > 0).any():  # a dead network's gradients are all zero: no log scale then
+        ax.set_yscale("log")
     ax.set_xlabel("epoch")
     label = {"grad_mean_abs": "mean |gradient|", "grad_norm": "gradient norm"}.get(value, value)
     ax.set_ylabel(f"{parameter} {label}")

@@ -30,6 +30,10 @@ REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 KERNEL = "python3"
 DEFAULT_BUDGET_S = 120.0
+# Notebooks that may take longer, with the reason (each is a known miss of the 2-minute target):
+# 09 trains its clipping study live (20 twenty-layer networks, 500 epochs each): 196 s measured
+# locally on 2 cores.
+LONGER_BUDGETS_S = {"09_beyond_relu.ipynb": 300.0}
 # Harness only, not the notebook's business: no debugger banner on the kernel's stderr, and
 # the venv's python3 kernelspec before any user-wide one.
 KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
@@ -197,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for path in paths:
         print(f"{path.name} ...", end=" ", flush=True)
-        result = run(path, args.budget)
+        result = run(path, max(args.budget, LONGER_BUDGETS_S.get(path.name, 0.0)))
         results.append(result)
         verdict = "ok" if result.ok else "FAILED"
         print(f"{result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s) {verdict}", flush=True)
