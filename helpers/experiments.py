@@ -32,7 +32,7 @@ from helpers.models import (
     make_initializer,
 )
 from helpers.seeding import seed_everything
-from helpers.store import load_or_train
+from helpers.store import load_or_train, progress_enabled
 from helpers.training import LEARNED_THRESHOLD, resolve_optimizer, train_many
 
 __all__ = [
@@ -205,6 +205,7 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     epochs = check_int("epochs", epochs, minimum=1)
     if not isinstance(history, bool):
         raise TypeError(f"history must be True or False, got {history!r}")
+    progress_enabled(progress)  # refuses anything but True, False or None
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
     if table is not None:
