@@ -32,19 +32,35 @@ def activation_name(layer: keras.layers.Layer) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
 
 
-def make_initializer(name: str) -> keras.initializers.Initializer:
-    """Return a NEW initializer instance for ``name``.
+Initializer = str | keras.initializers.Initializer
+
+
+def check_initializer(name: str, value: Initializer) -> Initializer:
+    """Return ``value`` if it is a name in :data:`INITIALIZERS` or a Keras initializer."""
+    if isinstance(value, keras.initializers.Initializer):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(INITIALIZERS)} or a "
+                        f"keras.initializers.Initializer, got {type(value).__name__}")
+    return check_choice(name, value, INITIALIZERS)
+
+
+def make_initializer(name: Initializer) -> keras.initializers.Initializer:
+    """Return a NEW initializer instance for ``name`` (a name, or a copy of an initializer).
 
     A new instance per layer matters in Keras 3: one instance reused across layers
     hands every layer of the same shape the same values (the trap in older tutorials).
     """
-    check_choice("initializer", name, INITIALIZERS)
+    check_initializer("initializer", name)
+    if isinstance(name, keras.initializers.Initializer):
+        return type(name).from_config(name.get_config())
     if name == TUTORIAL_INITIALIZER:
         return keras.initializers.RandomUniform(minval=0.0, maxval=1.0)
     return keras.initializers.get(name)
 
 
-def resolve_output_initializer(initializer: str, output_initializer: str | None) -> str:
+def resolve_output_initializer(initializer: Initializer,
+                               output_initializer: Initializer | None) -> Initializer:
     """Return the output layer's initializer name under ``build_mlp``'s rule.
 
     ``None`` means: the hidden initializer when that is the tutorial's ``uniform_0_1``
@@ -54,20 +70,21 @@ def resolve_output_initializer(initializer: str, output_initializer: str | None)
     """
     if output_initializer is None:
         return initializer if initializer == TUTORIAL_INITIALIZER else KERAS_DEFAULT_INITIALIZER
-    return check_choice("output_initializer", output_initializer, INITIALIZERS)
+    return check_initializer("output_initializer", output_initializer)
 
 
 def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
-              initializer: str = TUTORIAL_INITIALIZER,
-              output_initializer: str | None = None,
+              initializer: Initializer = TUTORIAL_INITIALIZER,
+              output_initializer: Initializer | None = None,
               n_inputs: int = 2, batch_norm: bool = False,
               residual: bool = False) -> keras.Model:
     """Return an uncompiled Keras MLP for binary classification.
 
     Layers: ``keras.Input(shape=(n_inputs,))``, then ``depth`` hidden ``Dense(width,
     activation)`` layers named ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1,
-    "sigmoid")`` named ``output``. Each layer gets its own initializer instance, so every
-    layer draws its own weights; biases start at zero (Keras' default). For the output
+    "sigmoid")`` named ``output``. Initializers are names of :data:`INITIALIZERS` or Keras
+    initializers; each layer gets its own instance, so every layer draws its own weights;
+    biases start at zero (Keras' default). For the output
     layer's initializer when ``output_initializer`` is None, see
     :func:`resolve_output_initializer`. Call :func:`helpers.seed_everything` first for
     reproducible weights.
@@ -88,7 +105,7 @@ def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
     width = check_int("width", width, minimum=1)
     n_inputs = check_int("n_inputs", n_inputs, minimum=1)
     check_choice("activation", activation, ACTIVATIONS)
-    check_choice("initializer", initializer, INITIALIZERS)
+    check_initializer("initializer", initializer)
     out_init = resolve_output_initializer(initializer, output_initializer)
     for name, flag in (("batch_norm", batch_norm), ("residual", residual)):
         if not isinstance(flag, bool):

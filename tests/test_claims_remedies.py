@@ -39,6 +39,16 @@ def test_too_large_scale_explodes_and_clipping_keeps_the_loss_finite(circles):
 
 
 @pytest.mark.slow
+def test_clipping_keeps_steps_small_but_does_not_make_the_scale_16_network_learn():
+    # notebook 09: over ten seeds, neither the clipped nor the unclipped 20-layer net learns
+    scale_16 = keras.initializers.VarianceScaling(16.0, "fan_in", "uniform")
+    for clip in (None, 1.0):
+        runs = train_many(20, activation="relu", initializer=scale_16,
+                          output_initializer=scale_16, seeds=range(1000, 1010), clipnorm=clip)
+        assert runs.learned.mean() <= 0.2, clip
+
+
+@pytest.mark.slow
 def test_residual_with_batch_norm_trains_where_plain_relu_fails():
     depth = 30
     plain = train_many(depth, activation="relu", initializer="he_uniform", seeds=SEEDS)
