@@ -3,7 +3,6 @@ monitor, :func:`diagnose`, ``helpers.remedies`` and the lab) and the words for w
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import html
 import os
@@ -17,8 +16,7 @@ import tensorflow as tf
 from helpers._validate import check_xy
 from helpers.models import activation_name
 
-# Rules of thumb (CS231n; Karpathy, "Building makemore Part 3"; Glorot & Bengio 2010), the ratios
-# set by measuring this course's 5 x 5 networks over many seeds (notebook 05).
+# Rules of thumb (CS231n; Karpathy's makemore part 3; Glorot & Bengio 2010), tuned in notebook 05.
 TANH_SATURATION = 0.97  #: tanh |a| above this is saturated (tanh' < 0.06); sigmoid a: 1 - a or a
 VANISHING_RATIO = 0.02  #: the weakest hidden layer's gradient below this share of the output's
 EXPLODING_RATIO = 100.0  #: the strongest hidden layer's gradient above this times the output's
@@ -28,9 +26,8 @@ DEAD_SHARE = 0.4        #: diagnose: more than this share of all hidden ReLU uni
 
 
 def vanishing(grads: object) -> int | None:
-    """Index of the weakest hidden layer if it gets less than :data:`VANISHING_RATIO` of the
-    output layer's gradient, else None (also when a gradient is not finite or the output's is
-    0). ``grads``: mean |kernel gradient| per Dense layer, output layer last."""
+    """Index of the weakest hidden layer if under :data:`VANISHING_RATIO` of the output layer's
+    ``grads`` (mean |kernel gradient| per Dense layer, output last), else None."""
     g = np.asarray(grads, dtype=float)
     if len(g) < 2 or not np.all(np.isfinite(g)) or not g[-1] > 0:
         return None
@@ -39,9 +36,8 @@ def vanishing(grads: object) -> int | None:
 
 
 def exploding(grads: object) -> int | None:
-    """Index of the first layer whose gradient is not finite, else of the strongest hidden
-    layer if above :data:`EXPLODING_RATIO` times the output layer's, else of the largest if
-    above :data:`EXPLODING_ABS`, else None. ``grads`` as in :func:`vanishing`."""
+    """Index of the first non-finite gradient, else of the strongest hidden layer if over
+    :data:`EXPLODING_RATIO` times the output's, else of the largest if over EXPLODING_ABS."""
     g = np.asarray(grads, dtype=float)
     if not np.all(np.isfinite(g)):
         return int(np.argmin(np.isfinite(g)))
@@ -51,8 +47,7 @@ def exploding(grads: object) -> int | None:
 
 
 def saturated(outputs: object, activation: str) -> np.ndarray | None:
-    """True where a tanh or sigmoid output is saturated (its slope under 6% of the maximum);
-    None for an activation that cannot saturate."""
+    """True where a tanh or sigmoid output is saturated; None for other activations."""
     a = np.asarray(outputs)
     if activation == "tanh":
         return np.abs(a) > TANH_SATURATION
@@ -62,8 +57,7 @@ def saturated(outputs: object, activation: str) -> np.ndarray | None:
 
 
 def dead_units(outputs: object, activation: str) -> np.ndarray | None:
-    """Per unit (column; rows = inputs), True for a ReLU unit that outputs 0 for every input;
-    None for an activation that cannot die."""
+    """Per unit (column), True if a ReLU unit outputs 0 for every input (row); None if not ReLU."""
     if activation not in ("relu", "relu6"):
         return None
     return np.all(np.asarray(outputs) <= 0.0, axis=0)
@@ -76,25 +70,19 @@ def dead_network(features: object, tol: float = 1e-6) -> bool:
 
 
 def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
-    """The Dense layers of a built ``keras.Model`` with one symbolic input and one output."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    try:
-        n = len(model.inputs), len(model.outputs)
-    except (AttributeError, TypeError, ValueError):  # not built, or a subclassed model
-        n = (0, 0)
-    if not model.built or n != (1, 1):
+    inputs = getattr(model, "inputs", None)  # none: not built, or a subclassed model
+    if not model.built or not inputs or len(inputs) != 1 or len(model.outputs) != 1:
         raise ValueError("model must be built from one keras.Input (Sequential or functional "
-                         f"API) with one output; it has {n[0]} inputs and {n[1]} outputs")
+                         "API) with one output")
     layers = [lay for lay in model.layers if isinstance(lay, keras.layers.Dense)]
     if not layers:
-        raise ValueError(f"model has no Dense layers (it has "
-                         f"{sorted({type(lay).__name__ for lay in model.layers})})")
+        raise ValueError("model has no Dense layers")
     return layers
 
 
 def _checked(model: keras.Model, x: object, y: object, what: str):
-    """The model's Dense layers and (x, y) as arrays, or a clear error."""
     layers, (x, y) = _dense_layers(model), check_xy(x, y, what=what)
     n_in, n_out = model.inputs[0].shape[-1], model.outputs[0].shape[-1]
     if n_in is not None and x.shape[1] != n_in:
@@ -116,7 +104,7 @@ class LayerGradients(NamedTuple):
     kernel: list         #: d loss / d kernel
     bias: list           #: d loss / d bias (None for a layer without bias)
     outputs: list        #: the layer's outputs, rows = inputs
-    features: tf.Tensor  #: the last Dense layer's input (the last hidden layer's output)
+    inputs: list         #: the layer's inputs (the last one's: the last hidden layer's output)
 
     def kernel_sizes(self) -> list[float]:
         """Mean |d loss / d kernel| per Dense layer."""
@@ -124,24 +112,22 @@ class LayerGradients(NamedTuple):
 
 
 def layer_gradients(model: keras.Model, x, y, training: bool = False) -> LayerGradients:
-    """The loss, and each Dense layer's kernel and bias gradients and outputs, on ``(x, y)``:
-    ``keras.losses.BinaryCrossentropy()`` of ``model(x, training=training)`` under a
-    ``tf.GradientTape``. ``training=True``: the gradients the first training step sees (batch
-    norm on the batch's statistics); the model is left unchanged. Works in ``tf.function``.
-    Refuses what :func:`diagnose` refuses."""
+    """Binary cross-entropy of ``model(x, training=training)`` on ``(x, y)`` and each Dense layer's
+    gradients, inputs and outputs (``training=True``: as the first training step sees them; the
+    model is left unchanged). Refuses what :func:`diagnose` refuses."""
     layers = _dense_layers(model)
-    probe = keras.Model(model.inputs[0], [lay.output for lay in layers]
-                        + [layers[-1].input, model.outputs[0]])
+    probe = keras.Model(model.inputs[0], [[lay.output for lay in layers],
+                                          [lay.input for lay in layers], model.outputs[0]])
     kept = [(v, tf.identity(v)) for v in model.non_trainable_variables] if training else []
     with tf.GradientTape() as tape:
-        *outputs, features, out = probe(x, training=training)
+        outputs, inputs, out = probe(x, training=training)
         loss = keras.losses.BinaryCrossentropy()(tf.reshape(y, (-1, 1)), out)
     params = [[w for w in (lay.kernel, lay.bias) if w is not None] for lay in layers]
     grads = tape.gradient(loss, params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     for var, value in kept:  # undo the moving averages' update
         var.assign(value)
     return LayerGradients(loss, [g[0] for g in grads],
-                          [g[1] if len(g) > 1 else None for g in grads], outputs, features)
+                          [g[1] if len(g) > 1 else None for g in grads], outputs, inputs)
 
 
 def kernel_gradients(model: keras.Model, x: object, y: object,
@@ -155,7 +141,7 @@ def kernel_gradients(model: keras.Model, x: object, y: object,
 
 @np.errstate(all="ignore")  # an exploded network gives inf and NaN: reported, not warned
 def _layer_stats(layers: list, g: LayerGradients) -> list[dict]:
-    """Two rows per Dense layer, kernel then bias (NaN where a number does not apply)."""
+    """Two rows per Dense layer, kernel then bias (NaN where not applicable)."""
     rows = []
     for lay, k, b, a in zip(layers, g.kernel, g.bias, g.outputs):
         a, kind = np.asarray(a), activation_name(lay)
@@ -171,13 +157,12 @@ def _layer_stats(layers: list, g: LayerGradients) -> list[dict]:
 
 
 class GradientMonitor(keras.callbacks.Callback):
-    """Keras callback: each Dense layer's gradients, weights and outputs on the batch ``(x, y)``
-    (:func:`layer_gradients`, inference mode) at ``on_train_begin`` (``epoch=0``) and after
-    every epoch, in :attr:`table`; a new table per training run. Works under ``model.fit`` and
-    ``helpers.training.train`` alike. With ``log_dir``, each run also writes TensorBoard
-    histograms ``<layer>/kernel_gradient`` and ``<layer>/activation`` and scalars
-    ``<layer>/kernel_grad_mean_abs`` into a new folder ``run_dir`` = ``<log_dir>/<model
-    name>-<time>``. Refuses what :func:`diagnose` refuses, and a ``log_dir`` that is no path."""
+    """Keras callback (``model.fit`` or ``helpers.training.train``): records each Dense layer's
+    gradients, weights and outputs on ``(x, y)`` (:func:`layer_gradients`) before training
+    (epoch 0) and after every epoch in :attr:`table`. With ``log_dir``, also TensorBoard
+    histograms ``<layer>/kernel_gradient``, ``<layer>/activation`` and scalars
+    ``<layer>/kernel_grad_mean_abs``, each run in a new folder ``run_dir``. Refuses what
+    :func:`diagnose` refuses, and a ``log_dir`` that is not a path."""
 
     def __init__(self, x: object, y: object, log_dir: str | os.PathLike | None = None):
         super().__init__()
@@ -189,7 +174,7 @@ class GradientMonitor(keras.callbacks.Callback):
         self._rows, self._writer = [], None
 
     def on_train_begin(self, logs=None):
-        model = self.model  # checked before any folder is made
+        model = self.model
         layers, x, y = _checked(model, self._x, self._y, "GradientMonitor batch")
         self._rows, self._previous, self._layers = [], None, layers
         self._steps = (self.params or {}).get("steps") or np.nan
@@ -200,12 +185,11 @@ class GradientMonitor(keras.callbacks.Callback):
             while os.path.exists(self.run_dir):
                 i, self.run_dir = i + 1, f"{base}-{i + 1}"
             self._writer = tf.summary.create_file_writer(self.run_dir)
-        writer = self._writer
 
         def probe(x, y, step):  # a fresh function per run: one trace, then compiled calls
             g = layer_gradients(model, x, y)
-            if writer is not None:
-                with writer.as_default(step=step):
+            if self._writer is not None:
+                with self._writer.as_default(step=step):
                     for lay, k, a in zip(layers, g.kernel, g.outputs):
                         tf.summary.histogram(f"{lay.name}/kernel_gradient", k)
                         tf.summary.histogram(f"{lay.name}/activation", a)
@@ -240,20 +224,16 @@ class GradientMonitor(keras.callbacks.Callback):
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per epoch, layer and parameter ("kernel" or "bias"): grad_mean_abs,
-        grad_norm, weight_l1, update_ratio (``||W - W_before|| / ||W_before||`` over the epoch),
-        update_ratio_per_step (divided by the steps per epoch; CS231n: about 1e-3), and the
-        layer's act_mean, act_std, saturated_share and dead_share (NaN where not applicable)."""
+        """One row per epoch, layer and parameter (kernel, bias); update_ratio: ``||W - W_before||
+        / ||W_before||`` over the epoch (per step, CS231n's rule of thumb is about 1e-3)."""
         cols = ["epoch", "layer", "activation", "parameter", "grad_mean_abs", "grad_norm",
                 "weight_l1", "update_ratio", "update_ratio_per_step", "act_mean", "act_std",
                 "saturated_share", "dead_share"]
         return pd.DataFrame(self._rows, columns=cols).astype({c: float for c in cols[4:]})
 
 
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One problem :func:`diagnose` found: its ``kind``, the ``layer`` (None: the whole
-    network), a one-line ``message`` and a ``fix`` to try."""
+class Finding(NamedTuple):
+    """One problem :func:`diagnose` found, in a ``layer`` (None: the whole network)."""
 
     kind: str
     layer: str | None
@@ -265,17 +245,12 @@ class Finding:
         return f"{self.kind}{where}: {self.message} Try: {self.fix}"
 
     def to_html(self) -> str:
-        """The finding as one HTML list item, text escaped."""
-        where = f" [{html.escape(self.layer)}]" if self.layer else ""
-        return (f"<li><b>{html.escape(self.kind)}</b>{where}: "
-                f"{html.escape(self.message)} <i>Try:</i> {html.escape(self.fix)}</li>")
+        where, e = f" [{html.escape(self.layer)}]" if self.layer else "", html.escape
+        return f"<li><b>{e(self.kind)}</b>{where}: {e(self.message)} <i>Try:</i> {e(self.fix)}</li>"
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
-class Diagnosis:
-    """What :func:`diagnose` found: ``table`` (one row per Dense layer),
-    ``first_to_output_ratio`` (first layer's mean |kernel gradient| over the output layer's),
-    ``findings`` (empty: healthy) and the ``loss`` on the batch; shown as text or HTML."""
+class Diagnosis(NamedTuple):
+    """What :func:`diagnose` found (no findings: healthy); ``table``: one row per Dense layer."""
 
     table: pd.DataFrame
     first_to_output_ratio: float
@@ -285,7 +260,6 @@ class Diagnosis:
 
     @property
     def kinds(self) -> list[str]:
-        """The distinct kinds of the findings, in order."""
         return list(dict.fromkeys(f.kind for f in self.findings))
 
     def _summary(self) -> tuple[str, pd.DataFrame]:
@@ -326,64 +300,56 @@ _FIXES = {
 
 
 def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
-    """Check a Keras model's gradients and activations on ``(x, y)`` (inference mode). Findings:
-    ``vanishing``, ``exploding`` (see those functions), ``saturated`` (a hidden layer over
-    :data:`SATURATED_SHARE` saturated), ``dead_units`` (over :data:`DEAD_SHARE` of the hidden
-    ReLU units, or a whole hidden layer). Refuses a model that is not built from one
-    keras.Input to one sigmoid output, or has no Dense layer, and bad x/y."""
+    """Check a model's gradients and activations on ``(x, y)``: :func:`vanishing`,
+    :func:`exploding`, ``saturated`` (a hidden layer over :data:`SATURATED_SHARE`), ``dead_units``
+    (over :data:`DEAD_SHARE` of hidden ReLU units, or a layer). Refuses a model not built from
+    one keras.Input to one sigmoid output through Dense layers, and bad x/y."""
     layers, x, y = _checked(model, x, y, "diagnose data")
     g = layer_gradients(model, x, y)
-    table = pd.DataFrame(_layer_stats(layers, g)).query("parameter == 'kernel'")
-    table = table.drop(columns="parameter").reset_index(drop=True)
+    table = pd.DataFrame(_layer_stats(layers, g)[::2])  # the kernels' rows
     grads = table["grad_mean_abs"].to_numpy()
     # NaN when the output layer gets no gradient at all (e.g. everything before it is dead)
     table["grad_vs_output"] = rel = grads / grads[-1] if grads[-1] > 0 else grads * np.nan
-    findings: list[Finding] = []
-
-    def found(kind: str, layer: str | None, message: str) -> None:
-        findings.append(Finding(kind, layer, message, _FIXES[kind]))
-
+    found = []  # (kind, layer, message)
     if (weak := vanishing(grads)) is not None:
-        found("vanishing", layers[weak].name, f"its gradient is {rel[weak]:.3g} of the output "
-              f"layer's (below {VANISHING_RATIO:g}): it barely learns, nor do the layers it "
-              "feeds back into.")
-    if (strong := exploding(grads)) is None:
-        pass
-    elif not np.all(np.isfinite(grads)):
-        found("exploding", None, "some gradients are NaN or infinite.")
-    elif rel[strong] > EXPLODING_RATIO:
-        found("exploding", layers[strong].name, f"its gradient is {rel[strong]:.3g} times the "
-              f"output layer's (above {EXPLODING_RATIO:g}): updates grow towards the input.")
-    else:
-        found("exploding", layers[strong].name, f"its mean |gradient| is {grads[strong]:.3g} "
-              f"(above {EXPLODING_ABS:g}): one SGD step would move the weights far beyond their "
-              "size.")
+        found.append(("vanishing", layers[weak].name, f"its gradient is {rel[weak]:.3g} of the "
+                      f"output layer's (below {VANISHING_RATIO:g}): it barely learns, nor do the "
+                      "layers it feeds back into."))
+    if (strong := exploding(grads)) is not None and not np.all(np.isfinite(grads)):
+        found.append(("exploding", None, "some gradients are NaN or infinite."))
+    elif strong is not None and rel[strong] > EXPLODING_RATIO:
+        found.append(("exploding", layers[strong].name, f"its gradient is {rel[strong]:.3g} "
+                      f"times the output layer's (above {EXPLODING_RATIO:g}): updates grow "
+                      "towards the input."))
+    elif strong is not None:
+        found.append(("exploding", layers[strong].name, f"its mean |gradient| is "
+                      f"{grads[strong]:.3g} (above {EXPLODING_ABS:g}): one SGD step would move "
+                      "the weights far beyond their size."))
     hidden = table.iloc[:-1]  # a confident classifier's output sigmoid is meant to saturate
     for _, row in hidden[hidden["saturated_share"] > SATURATED_SHARE].iterrows():
-        found("saturated", row["layer"], f"{row['saturated_share']:.0%} of its "
-              f"{row['activation']} activations are saturated (flat slope, so almost no "
-              "gradient passes).")
+        found.append(("saturated", row["layer"], f"{row['saturated_share']:.0%} of its "
+                      f"{row['activation']} activations are saturated (flat slope, so almost "
+                      "no gradient passes)."))
     relu = hidden[hidden["dead_share"].notna()]
     all_dead = relu.loc[relu["dead_share"] >= 1.0, "layer"]
     share = np.average(relu["dead_share"], weights=relu["units"]) if len(relu) else 0.0
     if len(all_dead):
-        found("dead_units", all_dead.iloc[0], "every unit outputs 0 for every input: no signal "
-              "or gradient passes, the model's output is constant.")
+        found.append(("dead_units", all_dead.iloc[0], "every unit outputs 0 for every input: "
+                      "no signal or gradient passes, the model's output is constant."))
     elif share > DEAD_SHARE:
-        found("dead_units", None, f"{share:.0%} of the hidden ReLU units output 0 for every "
-              f"input (above {DEAD_SHARE:.0%}): their weights never get a gradient.")
-    return Diagnosis(table=table, first_to_output_ratio=float(rel[0]), findings=findings,
-                     loss=float(g.loss), model_name=model.name)
+        found.append(("dead_units", None, f"{share:.0%} of the hidden ReLU units output 0 for "
+                      f"every input (above {DEAD_SHARE:.0%}): their weights never get a "
+                      "gradient."))
+    findings = [Finding(kind, layer, message, _FIXES[kind]) for kind, layer, message in found]
+    return Diagnosis(table, float(rel[0]), findings, float(g.loss), model.name)
 
 
 def layer_outputs(model: keras.Model, x: object,
                   pre_activation: bool = False) -> dict[str, np.ndarray]:
-    """``{Dense layer name: array (n_rows, units)}`` on inputs ``x``: the layers' outputs, or
-    with ``pre_activation=True`` ``z = inputs @ kernel + bias``. Refuses what :func:`diagnose`
-    refuses and an ``x`` that is not (n, n_features)."""
-    layers, x, _ = _checked(model, x, np.zeros(len(np.asarray(x))), "layer_outputs data")
-    wanted = [lay.input if pre_activation else lay.output for lay in layers]
-    values = keras.Model(model.inputs[0], wanted)(tf.constant(x), training=False)
-    return {lay.name: np.asarray(v) @ np.asarray(lay.kernel) + (0.0 if lay.bias is None else
-            np.asarray(lay.bias)) if pre_activation else np.asarray(v)
-            for lay, v in zip(layers, values)}
+    """``{Dense layer name: its outputs on x}``, or with ``pre_activation`` its ``inputs @ kernel
+    + bias``. Refuses what :func:`diagnose` refuses."""
+    layers, x, y = _checked(model, x, np.zeros(len(np.asarray(x))), "layer_outputs data")
+    g = layer_gradients(model, x, y)
+    return {lay.name: np.asarray(z) @ np.asarray(lay.kernel) + (0.0 if lay.bias is None else
+            np.asarray(lay.bias)) if pre_activation else np.asarray(a)
+            for lay, z, a in zip(layers, g.inputs, g.outputs)}

@@ -41,30 +41,28 @@ def build_kwargs(remedy: Mapping[str, Any]) -> dict[str, Any]:
 
 def init_checks(remedy: Mapping[str, Any], depth: int, seeds: Iterable[int],
                 data: tuple, width: int = 5) -> pd.DataFrame:
-    """One row per seed for a freshly built network of ``remedy`` as its first training step
-    sees it (:func:`helpers.gradients.layer_gradients`, ``training=True``, on ``data`` =
-    ``(x, y)``): ``ratio`` (first hidden layer's mean |kernel gradient| over the output
-    layer's), ``vanishing``, ``exploding`` and ``dead`` (as ``helpers.gradients`` defines them)."""
+    """Per seed, a new ``remedy`` network's gradients on ``data`` = (x, y) as the first training
+    step sees them: first/output layer ``ratio``, and ``vanishing``, ``exploding``, ``dead`` as
+    ``helpers.gradients`` defines them."""
     depth = check_int("depth", depth, minimum=1)
     x, y = check_data("data", data)
     rows = []
     for s in check_seeds(seeds):
         seed_everything(s)
-        g = layer_gradients(build_mlp(depth, width=width, **build_kwargs(remedy)), x, y,
-                            training=True)
+        model = build_mlp(depth, width=width, **build_kwargs(remedy))
+        g = layer_gradients(model, x, y, training=True)
         grads = np.array(g.kernel_sizes())
         rows.append({"seed": s, "ratio": grads[0] / grads[-1] if grads[-1] > 0 else np.nan,
                      "vanishing": vanishing(grads) is not None,
-                     "exploding": exploding(grads) is not None, "dead": dead_network(g.features)})
+                     "exploding": exploding(grads) is not None, "dead": dead_network(g.inputs[-1])})
     return pd.DataFrame(rows)
 
 
 def what_fixes_what(results: pd.DataFrame, checks: Mapping[str, pd.DataFrame],
                     deep: int, deepest: int) -> pd.DataFrame:
-    """One row per remedy: share of seeds learned at ``deep`` and ``deepest`` hidden layers,
-    the deepest depth at least 80% learned, the share of runs whose loss ended non-finite
-    (``results``: sweep rows with a ``remedy`` column), the shares flagged vanishing / exploding
-    / dead at initialization (``checks``: remedy -> :func:`init_checks` at ``deep``), source."""
+    """Per remedy: shares learned at ``deep`` and ``deepest``, deepest depth learned by 80%, runs
+    whose loss ended non-finite (``results``: sweep rows with a ``remedy`` column), and seeds
+    flagged at initialization (``checks``: remedy -> :func:`init_checks` at ``deep``)."""
     rows = []
     for name, runs in results.groupby("remedy", sort=False):
         rate, chk = runs.groupby("depth")["learned"].mean(), checks[name]

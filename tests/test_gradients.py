@@ -87,7 +87,7 @@ def test_training_mode_gradients_leave_batch_norm_unchanged(circles):
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
     g = layer_gradients(model, x, y, training=True)
-    assert g.features.shape == (len(x), 5) and len(g.outputs) == 5
+    assert g.inputs[-1].shape == (len(x), 5) and len(g.outputs) == 5
 
 
 # --------------------------------------------------------------------------- the words
