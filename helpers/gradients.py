@@ -1,5 +1,4 @@
-"""Per-layer gradients of a Keras model (:func:`layer_gradients`, the one computation, used by the
-monitor, :func:`diagnose`, ``helpers.remedies`` and the lab) and the words for what goes wrong."""
+"""Per-layer gradients of a Keras model (:func:`layer_gradients`) and what goes wrong with them."""
 
 from __future__ import annotations
 
@@ -58,14 +57,11 @@ def saturated(outputs: object, activation: str) -> np.ndarray | None:
 
 def dead_units(outputs: object, activation: str) -> np.ndarray | None:
     """Per unit (column), True if a ReLU unit outputs 0 for every input (row); None if not ReLU."""
-    if activation not in ("relu", "relu6"):
-        return None
-    return np.all(np.asarray(outputs) <= 0.0, axis=0)
+    return np.all(np.asarray(outputs) <= 0.0, axis=0) if activation in ("relu", "relu6") else None
 
 
 def dead_network(features: object, tol: float = 1e-6) -> bool:
-    """True when the last hidden layer's outputs ``features`` (rows = inputs) vary by less than
-    ``tol`` in every unit: the network predicts a constant and passes no gradient back."""
+    """True if the last hidden layer's outputs (rows = inputs) are constant: no gradient passes."""
     return bool(np.ptp(np.asarray(features), axis=0).max() < tol)
 
 
@@ -93,10 +89,6 @@ def _checked(model: keras.Model, x: object, y: object, what: str):
     return layers, x, y
 
 
-def _size(t) -> float:
-    return np.nan if t is None else float(tf.reduce_mean(tf.abs(t)))
-
-
 class LayerGradients(NamedTuple):
     """What :func:`layer_gradients` returns; lists have one entry per Dense layer."""
 
@@ -106,9 +98,10 @@ class LayerGradients(NamedTuple):
     outputs: list        #: the layer's outputs, rows = inputs
     inputs: list         #: the layer's inputs (the last one's: the last hidden layer's output)
 
-    def kernel_sizes(self) -> list[float]:
-        """Mean |d loss / d kernel| per Dense layer."""
-        return [_size(k) for k in self.kernel]
+    def sizes(self, part: str = "kernel") -> list[float]:
+        """Mean |d loss / d kernel| (or ``"bias"``) per Dense layer; NaN for a missing bias."""
+        return [np.nan if t is None else float(tf.reduce_mean(tf.abs(t)))
+                for t in getattr(self, part)]
 
 
 def layer_gradients(model: keras.Model, x, y, training: bool = False) -> LayerGradients:
@@ -136,23 +129,23 @@ def kernel_gradients(model: keras.Model, x: object, y: object,
     (``training``: see :func:`layer_gradients`). Refuses what :func:`diagnose` refuses."""
     layers, x, y = _checked(model, x, y, "kernel_gradients data")
     g = layer_gradients(model, x, y, training=training)
-    return dict(zip([lay.name for lay in layers], g.kernel_sizes()))
+    return dict(zip([lay.name for lay in layers], g.sizes()))
 
 
 @np.errstate(all="ignore")  # an exploded network gives inf and NaN: reported, not warned
 def _layer_stats(layers: list, g: LayerGradients) -> list[dict]:
     """Two rows per Dense layer, kernel then bias (NaN where not applicable)."""
-    rows = []
-    for lay, k, b, a in zip(layers, g.kernel, g.bias, g.outputs):
+    rows, sizes = [], zip(g.sizes(), g.sizes("bias"))
+    for lay, k, b, a, (sk, sb) in zip(layers, g.kernel, g.bias, g.outputs, sizes):
         a, kind = np.asarray(a), activation_name(lay)
         sat, dead = saturated(a, kind), dead_units(a, kind)
         layer = {"layer": lay.name, "activation": kind, "units": lay.units,
                  "act_mean": float(a.mean()), "act_std": float(a.std()),
                  "saturated_share": np.nan if sat is None else float(sat.mean()),
                  "dead_share": np.nan if dead is None else float(dead.mean())}
-        rows += [{**layer, "parameter": par, "grad_mean_abs": _size(t),
+        rows += [{**layer, "parameter": par, "grad_mean_abs": size,
                   "grad_norm": np.nan if t is None else float(np.linalg.norm(t))}
-                 for par, t in (("kernel", k), ("bias", b))]
+                 for par, t, size in (("kernel", k, sk), ("bias", b, sb))]
     return rows
 
 
@@ -170,8 +163,7 @@ class GradientMonitor(keras.callbacks.Callback):
         if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
             raise TypeError(f"log_dir must be a path (str) or None, got {type(log_dir).__name__}")
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
-        self.run_dir: str | None = None
-        self._rows, self._writer = [], None
+        self.run_dir, self._rows, self._writer = None, [], None
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -226,9 +218,8 @@ class GradientMonitor(keras.callbacks.Callback):
     def table(self) -> pd.DataFrame:
         """One row per epoch, layer and parameter (kernel, bias); update_ratio: ``||W - W_before||
         / ||W_before||`` over the epoch (per step, CS231n's rule of thumb is about 1e-3)."""
-        cols = ["epoch", "layer", "activation", "parameter", "grad_mean_abs", "grad_norm",
-                "weight_l1", "update_ratio", "update_ratio_per_step", "act_mean", "act_std",
-                "saturated_share", "dead_share"]
+        cols = ("epoch layer activation parameter grad_mean_abs grad_norm weight_l1 update_ratio "
+                "update_ratio_per_step act_mean act_std saturated_share dead_share").split()
         return pd.DataFrame(self._rows, columns=cols).astype({c: float for c in cols[4:]})
 
 
@@ -276,9 +267,8 @@ class Diagnosis(NamedTuple):
 
     def __repr__(self) -> str:
         headline, frame = self._summary()
-        found = ["Findings:", *(f"- {f}" for f in self.findings)] if self.findings else [
-            "No findings."]
-        return "\n".join([headline, frame.to_string(), *found])
+        found = ["Findings:", *map("- {}".format, self.findings)] if self.findings else []
+        return "\n".join([headline, frame.to_string(), *(found or ["No findings."])])
 
     def _repr_html_(self) -> str:
         headline, frame = self._summary()
@@ -308,8 +298,8 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
     g = layer_gradients(model, x, y)
     table = pd.DataFrame(_layer_stats(layers, g)[::2])  # the kernels' rows
     grads = table["grad_mean_abs"].to_numpy()
-    # NaN when the output layer gets no gradient at all (e.g. everything before it is dead)
-    table["grad_vs_output"] = rel = grads / grads[-1] if grads[-1] > 0 else grads * np.nan
+    rel = grads / grads[-1] if grads[-1] > 0 else grads * np.nan  # NaN: no gradient at the output
+    table["grad_vs_output"] = rel
     found = []  # (kind, layer, message)
     if (weak := vanishing(grads)) is not None:
         found.append(("vanishing", layers[weak].name, f"its gradient is {rel[weak]:.3g} of the "

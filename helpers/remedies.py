@@ -14,24 +14,22 @@ from helpers.gradients import dead_network, exploding, layer_gradients, vanishin
 from helpers.models import build_mlp
 from helpers.seeding import seed_everything
 
-_RELU_HE = dict(activation="relu", initializer="he_uniform")
-_TABLE: dict[str, tuple[dict[str, Any], str]] = {  # remedy: (settings, source)
-    "ReLU + He (baseline)": (_RELU_HE, "Nair & Hinton 2010; He et al. 2015"),
-    "leaky ReLU + He": (dict(_RELU_HE, activation="leaky_relu"), "Maas, Hannun & Ng 2013"),
-    "ELU + He": (dict(_RELU_HE, activation="elu"), "Clevert, Unterthiner & Hochreiter 2016"),
-    "SELU + LeCun normal": (dict(activation="selu", initializer="lecun_normal"),
-                            "Klambauer et al. 2017"),
-    "GELU + He": (dict(_RELU_HE, activation="gelu"), "Hendrycks & Gimpel 2016"),
-    "tanh + orthogonal": (dict(activation="tanh", initializer="orthogonal"),
-                          "Saxe, McClelland & Ganguli 2014"),
-    "ReLU + He + Adam": (dict(_RELU_HE, optimizer="adam"), "Kingma & Ba 2015"),
-    "ReLU + He + batch norm": (dict(_RELU_HE, batch_norm=True), "Ioffe & Szegedy 2015"),
-    "ReLU + He + residual + batch norm": (dict(_RELU_HE, batch_norm=True, residual=True),
-                                          "He et al. 2016"),
-}
+_TABLE = [  # name, activation, initializer, other settings, source
+    ("ReLU + He (baseline)", "relu", "he_uniform", {}, "Nair & Hinton 2010; He et al. 2015"),
+    ("leaky ReLU + He", "leaky_relu", "he_uniform", {}, "Maas, Hannun & Ng 2013"),
+    ("ELU + He", "elu", "he_uniform", {}, "Clevert, Unterthiner & Hochreiter 2016"),
+    ("SELU + LeCun normal", "selu", "lecun_normal", {}, "Klambauer et al. 2017"),
+    ("GELU + He", "gelu", "he_uniform", {}, "Hendrycks & Gimpel 2016"),
+    ("tanh + orthogonal", "tanh", "orthogonal", {}, "Saxe, McClelland & Ganguli 2014"),
+    ("ReLU + He + Adam", "relu", "he_uniform", {"optimizer": "adam"}, "Kingma & Ba 2015"),
+    ("ReLU + He + batch norm", "relu", "he_uniform", {"batch_norm": True}, "Ioffe & Szegedy 2015"),
+    ("ReLU + He + residual + batch norm", "relu", "he_uniform",
+     {"batch_norm": True, "residual": True}, "He et al. 2016"),
+]
 #: Each remedy as ``build_mlp`` / ``train_many`` arguments; ``SOURCES``: where it comes from.
-REMEDIES: dict[str, dict[str, Any]] = {name: dict(s) for name, (s, _) in _TABLE.items()}
-SOURCES: dict[str, str] = {name: source for name, (_, source) in _TABLE.items()}
+REMEDIES: dict[str, dict[str, Any]] = {name: dict(activation=act, initializer=init, **more)
+                                       for name, act, init, more, _ in _TABLE}
+SOURCES: dict[str, str] = {name: source for name, *_, source in _TABLE}
 
 
 def build_kwargs(remedy: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,14 +42,13 @@ def init_checks(remedy: Mapping[str, Any], depth: int, seeds: Iterable[int],
     """Per seed, a new ``remedy`` network's gradients on ``data`` = (x, y) as the first training
     step sees them: first/output layer ``ratio``, and ``vanishing``, ``exploding``, ``dead`` as
     ``helpers.gradients`` defines them."""
-    depth = check_int("depth", depth, minimum=1)
-    x, y = check_data("data", data)
+    depth, (x, y) = check_int("depth", depth, minimum=1), check_data("data", data)
     rows = []
     for s in check_seeds(seeds):
         seed_everything(s)
         model = build_mlp(depth, width=width, **build_kwargs(remedy))
         g = layer_gradients(model, x, y, training=True)
-        grads = np.array(g.kernel_sizes())
+        grads = np.array(g.sizes())
         rows.append({"seed": s, "ratio": grads[0] / grads[-1] if grads[-1] > 0 else np.nan,
                      "vanishing": vanishing(grads) is not None,
                      "exploding": exploding(grads) is not None, "dead": dead_network(g.inputs[-1])})
