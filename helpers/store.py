@@ -1,19 +1,14 @@
-"""Stored results: one CSV table per sweep, rows only ever added, every row checked.
-
-``helpers/results/<name>.csv`` has one row per configuration x seed (configuration columns,
-``seed``, results, ``run``, ``check``). ``<name>.json`` beside it names the function that
-trains a row (so ``make results`` can recompute the table), the row count and who made the
-rows (date, commit, versions, CPU). Each row's check chains it to the row before, so a
-truncated or hand-edited table is refused with an error naming the file and the row.
-"""
+"""Stored results: ``results/<name>.csv``, a row per configuration x seed, only ever added to,
+each row's check chained to the row before (a truncated or edited table is refused); beside
+it ``<name>.json``: the function that trains a row (for ``make results``), who made the rows."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import fcntl
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -40,12 +35,6 @@ class TableError(ValueError):
     """A stored table cannot be trusted (damaged, truncated, edited by hand)."""
 
 
-def results_dir() -> Path:
-    """``$COURSE_RESULTS_DIR`` if set (``make results`` recomputes into a new folder), else
-    :data:`RESULTS_DIR`."""
-    return Path(os.environ.get("COURSE_RESULTS_DIR") or RESULTS_DIR)
-
-
 def _text(value: Any) -> str:
     """A value as a table cell: exact for floats (repr), '' for None; refuses other types."""
     value = value.item() if hasattr(value, "item") else value  # numpy scalars
@@ -70,42 +59,36 @@ def _check(previous: str, cells: list[str]) -> str:
 
 def _provenance() -> dict[str, str]:
     """Who made the rows: date, commit (if a git checkout), versions, CPU."""
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    try:
+    commit, cpu = "", platform.processor() or platform.machine()
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
         commit = subprocess.run(["git", "-C", str(RESULTS_DIR.parent), "rev-parse", "--short",
                                  "HEAD"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        cpu = next((line.split(":", 1)[1].strip() for line in
-                    Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), cpu)
-    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                   .splitlines() if line.startswith("model name"))
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "commit": commit.strip() or "unknown", "python": platform.python_version(),
-            "tensorflow": tf.__version__, "keras": keras.__version__,
-            "numpy": np.__version__, "cpu": cpu}
+            **{m: importlib.import_module(m).__version__ for m in ("tensorflow", "keras", "numpy")},
+            "cpu": cpu}
 
 
 class Table:
-    """One stored table: ``rows()``/``records()`` read and check it, ``append`` adds rows."""
+    """One stored table: ``rows()``/``records()`` read and check it, ``append`` adds rows.
+    ``folder`` defaults to ``$COURSE_RESULTS_DIR`` if set (``make results`` recomputes into a
+    new folder), else :data:`RESULTS_DIR`."""
 
     def __init__(self, name: str, folder: Path | None = None):
         if not isinstance(name, str) or not name or not all(
                 c.isalnum() or c in "_-" for c in name):
             raise ValueError(f"table must be a name of letters, digits, '_' or '-', got {name!r}")
         self.name = name
-        folder = results_dir() if folder is None else Path(folder)
+        folder = Path(folder or os.environ.get("COURSE_RESULTS_DIR") or RESULTS_DIR)
         self.csv, self.meta_path = folder / f"{name}.csv", folder / f"{name}.json"
 
     def meta(self) -> dict | None:
         """The table's .json description, or None if it has none."""
-        if not self.meta_path.exists():
-            return None
-        return json.loads(self.meta_path.read_text(encoding="utf-8"))
+        exists = self.meta_path.exists()
+        return json.loads(self.meta_path.read_text(encoding="utf-8")) if exists else None
 
     def _read(self) -> tuple[dict | None, list[dict[str, str]], str]:
         """(description, every row as text, the last row's check); raises TableError naming
@@ -165,16 +148,13 @@ class Table:
                 return
             mine = [r["run"] for r in meta["runs"] if r.get("process") == os.getpid()]
             run = mine[-1] if mine else len(meta["runs"]) + 1
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\n")
-            if not self.csv.exists():
-                writer.writerow(columns + ["check"])
+            lines = [] if self.csv.exists() else [columns + ["check"]]
             for row in rows:
                 cells = [str(run) if c == "run" else _text(row.get(c)) for c in columns]
                 previous = _check(previous, cells)
-                writer.writerow(cells + [previous])
+                lines.append(cells + [previous])
             with open(self.csv, "a", encoding="utf-8", newline="") as f:
-                f.write(text.getvalue())
+                csv.writer(f, lineterminator="\n").writerows(lines)
                 f.flush()
                 os.fsync(f.fileno())
             meta["rows"] = len(stored) + len(rows)
@@ -186,10 +166,8 @@ class Table:
 
 
 def progress_enabled(progress: bool | None = None) -> bool:
-    """Whether training shows a progress bar (with the time left): ``True``/``False`` decide;
-    ``None`` shows one unless ``PYTEST_CURRENT_TEST`` (nbval's kernels inherit it), ``NBVAL``,
-    ``CI`` or ``TQDM_DISABLE`` is set (nbval compares stderr, where the bar is drawn).
-    Refuses anything else (TypeError)."""
+    """Whether to show a progress bar (with the time left); ``None``: yes unless a test runner
+    or CI is detected (nbval compares stderr, where the bar is drawn). Refuses non-bools."""
     if progress is None:
         return not any(os.environ.get(v) for v in
                        ("PYTEST_CURRENT_TEST", "NBVAL", "CI", "TQDM_DISABLE"))
@@ -214,15 +192,11 @@ def import_trainer(name: str) -> Trainer:
 
 def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Iterable[int],
                   train: Trainer, progress: bool | None = None) -> pd.DataFrame:
-    """One row per configuration x seed: read from the table where it has them, the rest
-    trained now by ``train(config, missing_seeds)`` and added to the table.
-
-    ``train`` returns one row per seed: ``seed`` and result columns. The frame returned has
-    the configuration columns, ``seed`` and the results, in the order of ``configs`` then
-    ``seeds``. Each configuration is stored once trained, so an interrupted call keeps what it
-    finished. Prints one line saying where the numbers came from. Refuses configurations
-    with differing keys, empty or repeated seeds and damaged tables (TableError).
-    """
+    """One row per configuration x seed (configuration columns, ``seed``, results): read from
+    the table where it has them, the rest trained by ``train(config, missing_seeds)`` (a row
+    per seed: ``seed`` and results) and added, each configuration once trained, so an
+    interrupted call keeps what it finished. Prints where the numbers came from. Refuses
+    configurations with differing keys, empty or repeated seeds, damaged tables (TableError)."""
     configs, seed_list = [dict(c) for c in configs], check_seeds(seeds)
     if not configs:
         raise ValueError("configs must not be empty")
@@ -231,9 +205,13 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
         raise ValueError("configs must all have the same keys, in the same order (and no "
                          f"'seed'); the first has {keys}")
     tab, trainer = Table(table), trainer_name(train)
-    stored = {tuple(r.get(k, "") for k in keys + ["seed"]): r for r in tab.rows()}
+
+    def key(row: Mapping[str, Any]) -> tuple[str, ...]:  # configuration and seed, as text
+        return tuple(_text(row.get(k)) for k in [*keys, "seed"])
+
+    stored = {key(row): row for row in tab.rows()}
     todo = [(c, missing) for c in configs if (missing := [
-        s for s in seed_list if (*map(_text, c.values()), str(s)) not in stored])]
+        s for s in seed_list if key({**c, "seed": s}) not in stored])]
     from tqdm.auto import tqdm
 
     start, n_new, unstored = time.perf_counter(), 0, 0
@@ -250,13 +228,12 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
                 print(f"note: cannot add rows to {tab.csv} ({err.strerror}); set "
                       "COURSE_RESULTS_DIR to a writable folder to keep them", file=sys.stderr)
             unstored += len(rows)
-        for row in rows:  # as if read back: the same values whether trained or stored
-            stored[tuple(_text(row[k]) for k in keys + ["seed"])] = {
-                k: _text(v) for k, v in row.items()}
+        # as text, like the rows read: the same values come back whether trained or stored
+        stored.update({key(row): {k: _text(v) for k, v in row.items()} for row in rows})
         n_new += len(rows)
-    out = [{**c, "seed": s, **{k: _value(v) for k, v in stored[
-        (*map(_text, c.values()), str(s))].items() if k not in [*keys, "seed", "run"]}}
-        for c in configs for s in seed_list]
+    out = [{**c, "seed": s, **{k: _value(v) for k, v in stored[key({**c, "seed": s})].items()
+                               if k not in [*keys, "seed", "run"]}}
+           for c in configs for s in seed_list]
     last = ((tab.meta() or {}).get("runs") or [{}])[-1]
     n_all, where = len(out), f"{tab.csv.parent.name}/{tab.csv.name}"
     if n_new:
