@@ -8,39 +8,38 @@ from collections.abc import Iterable
 import numpy as np
 
 
-def check_int(name: str, value: object, minimum: int | None = None,
-              maximum: int | None = None) -> int:
-    """Return ``value`` as an int, or raise TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+def _bounds(name: str, value: float, minimum: float | None, maximum: float | None,
+            strict_min: bool = False) -> None:
+    if minimum is not None and (value <= minimum if strict_min else value < minimum):
+        raise ValueError(f"{name} must be {'greater than' if strict_min else 'at least'} "
+                         f"{minimum}, got {value}")
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be at most {maximum}, got {value}")
-    return value
+
+
+def check_int(name: str, value: object, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return ``value`` as an int; refuses non-integers and values out of bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    _bounds(name, int(value), minimum, maximum)
+    return int(value)
 
 
 def check_float(name: str, value: object, minimum: float | None = None,
                 maximum: float | None = None, strict_min: bool = False) -> float:
-    """Return ``value`` as a float, or raise TypeError/ValueError naming ``name``."""
+    """Return ``value`` as a float; refuses non-numbers, NaN/infinity and values out of bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
-    if minimum is not None:
-        if strict_min and value <= minimum:
-            raise ValueError(f"{name} must be greater than {minimum}, got {value}")
-        if not strict_min and value < minimum:
-            raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}")
+    _bounds(name, value, minimum, maximum, strict_min)
     return value
 
 
 def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``allowed`` (strings), else raise naming the options."""
+    """Return ``value`` if it is one of ``allowed`` (strings); the error lists the options."""
     allowed = list(allowed)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, one of {allowed}; got {value!r}")
@@ -50,11 +49,10 @@ def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
 
 
 def check_seeds(seeds: object, name: str = "seeds") -> list[int]:
-    """Return ``seeds`` as a non-empty list of distinct ints in [0, 2**32)."""
+    """Return ``seeds`` as a list of ints in [0, 2**32); refuses empty or repeated seeds."""
     if isinstance(seeds, (numbers.Integral, str, bytes)) or not isinstance(seeds, Iterable):
         raise TypeError(f"{name} must be a list or range of integers, got {seeds!r}")
-    out = [check_int(f"{name}[{i}]", s, minimum=0, maximum=2**32 - 1)
-           for i, s in enumerate(seeds)]
+    out = [check_int(f"{name}[{i}]", s, 0, 2**32 - 1) for i, s in enumerate(seeds)]
     if not out:
         raise ValueError(f"{name} must not be empty")
     if len(set(out)) != len(out):
@@ -63,19 +61,17 @@ def check_seeds(seeds: object, name: str = "seeds") -> list[int]:
 
 
 def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.ndarray]:
-    """Return (x, y) as arrays of Keras' float type (``keras.config.floatx()``) of shape
-    (n, d) and (n, 1), labels 0/1 only."""
+    """Return (x, y) as arrays of Keras' float type, shapes (n, d) and (n, 1); refuses
+    other shapes, empty or non-finite x and labels other than 0/1."""
     import keras
 
     try:
-        x = np.asarray(x, dtype=keras.config.floatx())
-        y = np.asarray(y, dtype=keras.config.floatx())
+        x, y = (np.asarray(v, dtype=keras.config.floatx()) for v in (x, y))
     except (TypeError, ValueError) as err:
         raise TypeError(f"{what}: x and y must be numeric arrays ({err})") from None
+    y = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
     if x.ndim != 2:
         raise ValueError(f"{what}: x must have shape (n_samples, n_features), got {x.shape}")
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
     if y.ndim != 1:
         raise ValueError(f"{what}: y must have shape (n_samples,) or (n_samples, 1), got {y.shape}")
     if len(x) != len(y):
@@ -84,9 +80,9 @@ def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.n
         raise ValueError(f"{what}: x and y must not be empty")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{what}: x must not contain NaN or infinity")
-    bad = ~np.isin(y, (0.0, 1.0))
-    if bad.any():
-        raise ValueError(f"{what}: labels must be 0 or 1, got {np.unique(y[bad])[:5].tolist()}")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError(f"{what}: labels must be 0 or 1, got "
+                         f"{np.unique(y[~np.isin(y, (0.0, 1.0))])[:5].tolist()}")
     return x, y.reshape(-1, 1)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,9 @@ def test_bad_input_is_refused(results, kwargs, err, match):
 
 
 def test_a_read_only_table_still_returns_the_runs(results, monkeypatch, capsys):
+    load_or_train("t", CONFIGS[:1], [0], fake_train)  # stored before the folder is read-only
+    capsys.readouterr()
+
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
     monkeypatch.setattr(Table, "append", refuse)
@@ -146,7 +150,22 @@ def test_a_read_only_table_still_returns_the_runs(results, monkeypatch, capsys):
     assert df["score"].tolist() == [1.0, 2.0]
     out = capsys.readouterr()
     assert "cannot add rows" in out.err and "COURSE_RESULTS_DIR" in out.err
-    assert "2 trained now" in out.out and "added" not in out.out
+    assert "1 of 2 runs read" in out.out and "1 trained now" in out.out
+    assert "added" not in out.out
+
+
+def test_a_row_another_writer_stored_meanwhile_is_not_added_twice(results):
+    load_or_train("t", CONFIGS, [0], fake_train)
+    tab = Table("t")
+    columns = tab.meta()["columns"]
+    tab.append([{**CONFIGS[0], "seed": 0, "score": 9.9, "ok": True}], columns, "x:y")
+    assert len(tab.rows()) == 2 and tab.records()[0]["score"] == 1.0
+
+
+def test_progress_bar_shows_the_time_left(results, capsys):
+    load_or_train("t", CONFIGS, [0], fake_train, progress=True)
+    err = capsys.readouterr().err
+    assert "training t" in err and re.search(r"\d\d:\d\d<", err)  # elapsed<left
 
 
 def test_progress_rule(monkeypatch):
