@@ -22,17 +22,12 @@ INITIALIZERS = (
     "random_uniform", "random_normal", "truncated_normal",
 )
 
-#: Keras' own default kernel initializer for Dense layers.
-KERAS_DEFAULT_INITIALIZER = "glorot_uniform"
+Initializer = str | keras.initializers.Initializer
 
 
 def activation_name(layer: keras.layers.Layer) -> str:
     """Return the name of a layer's activation function (``"linear"`` when it has none)."""
-    fn = layer.activation
-    return getattr(fn, "__name__", type(fn).__name__)
-
-
-Initializer = str | keras.initializers.Initializer
+    return getattr(layer.activation, "__name__", type(layer.activation).__name__)
 
 
 def check_initializer(name: str, value: Initializer) -> Initializer:
@@ -46,31 +41,16 @@ def check_initializer(name: str, value: Initializer) -> Initializer:
 
 
 def make_initializer(name: Initializer) -> keras.initializers.Initializer:
-    """Return a NEW initializer instance for ``name`` (a name, or a copy of an initializer).
+    """Return a NEW initializer for ``name`` (a name, or a copy of a Keras initializer).
 
     A new instance per layer matters in Keras 3: one instance reused across layers
     hands every layer of the same shape the same values (the trap in older tutorials).
     """
-    check_initializer("initializer", name)
-    if isinstance(name, keras.initializers.Initializer):
+    if isinstance(check_initializer("initializer", name), keras.initializers.Initializer):
         return type(name).from_config(name.get_config())
     if name == TUTORIAL_INITIALIZER:
         return keras.initializers.RandomUniform(minval=0.0, maxval=1.0)
     return keras.initializers.get(name)
-
-
-def resolve_output_initializer(initializer: Initializer,
-                               output_initializer: Initializer | None) -> Initializer:
-    """Return the output layer's initializer name under ``build_mlp``'s rule.
-
-    ``None`` means: the hidden initializer when that is the tutorial's ``uniform_0_1``
-    (as in its tanh models), otherwise Keras' default ``glorot_uniform`` (as in its ReLU
-    model). The output layer then depends only on the initializer, never on the
-    activation, so activation x initializer comparisons stay controlled.
-    """
-    if output_initializer is None:
-        return initializer if initializer == TUTORIAL_INITIALIZER else KERAS_DEFAULT_INITIALIZER
-    return check_initializer("output_initializer", output_initializer)
 
 
 def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
@@ -80,33 +60,30 @@ def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
               residual: bool = False) -> keras.Model:
     """Return an uncompiled Keras MLP for binary classification.
 
-    Layers: ``keras.Input(shape=(n_inputs,))``, then ``depth`` hidden ``Dense(width,
-    activation)`` layers named ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1,
-    "sigmoid")`` named ``output``. Initializers are names of :data:`INITIALIZERS` or Keras
-    initializers; each layer gets its own instance, so every layer draws its own weights;
-    biases start at zero (Keras' default). For the output
-    layer's initializer when ``output_initializer`` is None, see
-    :func:`resolve_output_initializer`. Call :func:`helpers.seed_everything` first for
-    reproducible weights.
+    ``keras.Input(shape=(n_inputs,))``, ``depth`` hidden ``Dense(width, activation)`` layers
+    ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1, "sigmoid")`` ``output``; biases start
+    at zero. Initializers are names of :data:`INITIALIZERS` or Keras initializers, one new
+    instance per layer. The output layer's, when ``output_initializer`` is None: the hidden
+    one if that is the tutorial's ``uniform_0_1``, else Keras' default ``glorot_uniform``
+    (so it depends on the initializer only, never on the activation). Call
+    :func:`helpers.seed_everything` first for reproducible weights.
 
-    Options (both off by default, which gives a ``keras.Sequential``; with either on the
-    result is a functional ``keras.Model``):
-
-    - ``batch_norm``: each hidden block is ``Dense`` (no activation) -> ``BatchNormalization``
-      (``hidden_i_bn``, Keras defaults) -> ``Activation`` (``hidden_i_act``), after Ioffe &
-      Szegedy (2015).
-    - ``residual``: hidden layers 2 ... depth add their input to their output
-      (``hidden_i_add``): h = h + block(h), after He et al. (2016). The first hidden layer
-      changes the width from ``n_inputs`` to ``width`` and has no skip. Needs depth >= 2.
-
-    Refuses depth or width below 1, unknown names, and residual with depth 1.
+    ``batch_norm``: each hidden block is ``Dense`` -> ``BatchNormalization`` (``hidden_i_bn``)
+    -> ``Activation`` (``hidden_i_act``) (Ioffe & Szegedy 2015). ``residual``: blocks 2 ...
+    depth add their input to their output, h = h + block(h) (``hidden_i_add``; He et al.
+    2016). With either, a functional ``keras.Model``; else a ``keras.Sequential``.
+    Refuses depth or width below 1, unknown names, residual with depth 1, linear with
+    batch_norm.
     """
     depth = check_int("depth", depth, minimum=1)
     width = check_int("width", width, minimum=1)
     n_inputs = check_int("n_inputs", n_inputs, minimum=1)
     check_choice("activation", activation, ACTIVATIONS)
     check_initializer("initializer", initializer)
-    out_init = resolve_output_initializer(initializer, output_initializer)
+    if output_initializer is None:
+        out_init = initializer if initializer == TUTORIAL_INITIALIZER else "glorot_uniform"
+    else:
+        out_init = check_initializer("output_initializer", output_initializer)
     for name, flag in (("batch_norm", batch_norm), ("residual", residual)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
