@@ -35,9 +35,6 @@ def _table(df: Any, columns: Sequence[str], what: str) -> pd.DataFrame:
     return df
 
 
-# --------------------------------------------------------------------------- one run, many seeds
-
-
 def plot_circles(x: np.ndarray, y: np.ndarray, ax: Axes | None = None,
                  title: str | None = None) -> Axes:
     """Scatter the points ``x`` (n, 2) coloured by their 0/1 label ``y``."""
@@ -85,9 +82,8 @@ def plot_decision_boundary(model: keras.Model, x: np.ndarray, y: np.ndarray,
 
 def plot_seed_accuracies(results: pd.DataFrame | Mapping[str, pd.DataFrame],
                          ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Final test accuracy, one dot per seed and one column per ``{label: train_many table}``
-    (or a single table), with the median, LEARNED_THRESHOLD (dashed), chance (dotted) and the
-    number of seeds that learned under each column."""
+    """Final test accuracy, one dot per seed, one column per ``{label: train_many table}`` (or one
+    table), with the median, LEARNED_THRESHOLD (dashed), chance (dotted) and how many learned."""
     results = {"": results} if isinstance(results, pd.DataFrame) else results
     ax = _axes(ax, (1.6 + 1.6 * len(results), 4.0))
     rng = np.random.default_rng(0)  # horizontal jitter, so dots don't overlap
@@ -105,14 +101,11 @@ def plot_seed_accuracies(results: pd.DataFrame | Mapping[str, pd.DataFrame],
     return ax
 
 
-# --------------------------------------------------------------------------- sweeps
-
-
 def plot_success_rate(summary: pd.DataFrame, x: str = "depth", hue: str | None = None,
                       outcome: str = "learned", ax: Axes | None = None,
                       title: str | None = None, ylabel: str | None = None) -> Axes:
-    """Share of seeds with ``outcome`` against ``x``, one line per ``hue`` value, its Wilson 95%
-    band shaded. ``summary``: a helpers.experiments.summarize table."""
+    """Share of seeds with ``outcome`` against ``x`` (a line per ``hue``), Wilson 95% band shaded.
+    ``summary``: a helpers.experiments.summarize table."""
     share = f"share_{outcome}"
     _table(summary, [x, share, "ci_low", "ci_high"] + ([hue] if hue else []), "summary")
     ax = _axes(ax, (6.5, 4.0))
@@ -149,9 +142,8 @@ def plot_rate_heatmap(summary: pd.DataFrame, x: str = "depth", y: str = "width",
 
 def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None,
                      title: str | None = None) -> Axes:
-    """Each layer's kernel L1 norm over epochs, divided by its value at epoch 0: the median over
-    seeds as a line, the inter-quartile range shaded. ``norms``: columns epoch, layer, l1 (and
-    seed), as helpers.experiments.weight_l1_history returns."""
+    """Each layer's kernel L1 norm / its L1 norm at epoch 0: median over seeds, quartiles shaded.
+    ``norms``: a helpers.experiments.weight_l1_history table (epoch, layer, l1, seed)."""
     df = _table(norms, ["epoch", "layer", "l1"], "norms").sort_values("epoch", kind="stable")
     start = df.groupby([c for c in ("seed", "layer") if c in df])["l1"].transform("first")
     q = (df["l1"] / start).groupby([df["layer"], df["epoch"]], sort=False).quantile(
@@ -168,12 +160,8 @@ def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None,
     return ax
 
 
-# --------------------------------------------------------------------------- gradients per layer
-
-
 def _per_epoch(monitor: Any, value: str) -> pd.DataFrame:
-    """``value`` of every Dense kernel, one row per epoch and one column per layer (first
-    first), from a GradientMonitor or its ``.table``; refuses other or empty tables."""
+    """``value`` of each kernel in a GradientMonitor's table: rows epochs, columns layers."""
     t = _table(monitor, ["epoch", "layer", "parameter", value],
                "table (a GradientMonitor or its .table)")
     t = t[t["parameter"] == "kernel"]
@@ -221,9 +209,8 @@ def plot_gradient_heatmap(table: Any, ax: Axes | None = None, title: str | None 
 
 
 def plot_activation_histograms(panels: Mapping[str, Mapping[str, np.ndarray]]) -> Figure:
-    """One panel per ``{title: {layer: activations}}`` entry, two per row, each with the share
-    of values per bin of every layer (over [-1, 1] when they all lie in it). Returns the
-    Figure; refuses empty ``panels``."""
+    """One panel per ``{title: {layer: activations}}``, two per row: each layer's share of values
+    per bin (over [-1, 1] when they lie in it). Returns the Figure; refuses empty ``panels``."""
     if not isinstance(panels, Mapping) or not panels:
         raise ValueError("panels must be a non-empty dict {title: {layer: activations}}")
     ncols = min(2, len(panels))
@@ -243,46 +230,37 @@ def plot_activation_histograms(panels: Mapping[str, Mapping[str, np.ndarray]]) -
     return fig
 
 
-def plot_per_layer(values: Mapping[str, Sequence[float]],
-                   predicted: Mapping[str, Sequence[float]] | None = None,
+def plot_per_layer(values: Mapping[str, Sequence[float]], predicted: Mapping | None = None,
                    ax: Axes | None = None, ylabel: str = "mean |gradient|",
                    title: str | None = None,
                    xlabel: str = "layer (1 = first hidden layer)") -> Axes:
     """Log-scale lines of a per-layer quantity (layer 1 first), one per ``{label: values}``;
-    ``predicted`` (same labels) adds dashed lines in the same colours. A log scale cannot show
-    zeros: they are marked x on the bottom edge (other non-finite values are left out).
-    Refuses an empty ``values``."""
+    ``predicted`` (same labels) adds dashed lines. Zeros are marked x on the bottom edge (a log
+    scale cannot show them), other non-finite values left out. Refuses an empty ``values``."""
     if not isinstance(values, Mapping) or not values:
         raise ValueError("values must be a non-empty dict {label: per-layer values}")
     ax = _axes(ax, (6.5, 4.0))
-    zeros = False
     for i, (label, v) in enumerate(values.items()):
         v = np.asarray(v, dtype=float)
         x, pred = np.arange(1, len(v) + 1), (predicted or {}).get(label)
         ax.plot(x, np.where(np.isfinite(v) & (v > 0), v, np.nan), "o-", ms=3, color=f"C{i}",
                 label=label if pred is None else f"{label}: measured")
-        if (v == 0).any():
-            zeros = True
-            ax.plot(x[v == 0], np.zeros((v == 0).sum()), "x", color=f"C{i}", ms=7,
-                    transform=ax.get_xaxis_transform(), clip_on=False)
+        ax.plot(x[v == 0], 0 * x[v == 0], "x", color=f"C{i}", ms=7, clip_on=False,
+                transform=ax.get_xaxis_transform())
         if pred is not None:
             ax.plot(np.arange(1, len(pred) + 1), np.asarray(pred, dtype=float), "--",
                     color=f"C{i}", label=f"{label}: predicted")
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(fontsize=8, title="x on the axis: zero" if zeros else None, title_fontsize=7)
+    ax.legend(fontsize=8)
     return ax
 
 
-# --------------------------------------------------------------------------- the lab (notebook 08)
-
-
 def plot_lab(result: Any, fig: Figure | None = None) -> Figure:
-    """Draw a helpers.widgets.LabResult on ``fig`` (default: a new pyplot figure), 2 x 2: the
-    first seed's accuracy (other seeds' test accuracy in grey), its mean |kernel gradient| per
-    layer (up to five recorded epochs), its decision boundary over the test points, and every
-    seed's final test accuracy. Returns the Figure; refuses anything but a LabResult."""
+    """Draw a helpers.widgets.LabResult on ``fig`` (default: a new one), 2 x 2: seed 0's accuracy,
+    gradient per layer (up to five recorded epochs) and decision boundary over the test points,
+    and every seed's final test accuracy. Returns the Figure; refuses anything but a LabResult."""
     if not all(hasattr(result, a) for a in ("settings", "seeds", "monitor_table", "model")):
         raise TypeError(f"result must be a LabResult (from run_lab), got {type(result).__name__}")
     s, fig = result.settings, plt.figure() if fig is None else fig

@@ -34,23 +34,19 @@ LEARNING_RATE_RANGE = (1e-4, 1.0)
 OPTIMIZERS = ("sgd", "adam")
 #: Each optimizer's usual learning rate: the lab switches to it when the optimizer changes.
 DEFAULT_LEARNING_RATES = {"sgd": 0.01, "adam": 0.001}
-#: What the dropdowns show (an initializer missing here shows its name).
-OPTIMIZER_LABELS = {"sgd": "SGD, momentum 0.9 (the tutorial's)", "adam": "Adam"}
-INITIALIZER_LABELS = {
-    TUTORIAL_INITIALIZER: "RandomUniform(0, 1) (the tutorial's)",
-    "glorot_uniform": "glorot_uniform (Xavier; Keras' default)",
-    "glorot_normal": "glorot_normal (Xavier)", "he_uniform": "he_uniform (He, for ReLU)",
-    "he_normal": "he_normal (He, for ReLU)", "lecun_normal": "lecun_normal (for SELU)",
-    "random_uniform": "random_uniform (U(-0.05, 0.05))",
-    "random_normal": "random_normal (N(0, 0.05²))",
-    "truncated_normal": "truncated_normal (N(0, 0.05²), cut at 2σ)",
-}
+#: What the initializer dropdown shows (other initializers show their name).
+INITIALIZER_LABELS = {TUTORIAL_INITIALIZER: "RandomUniform(0, 1) (the tutorial's)"} | {
+    name: f"{name} ({hint})" for name, hint in [
+        ("glorot_uniform", "Xavier; Keras' default"), ("glorot_normal", "Xavier"),
+        ("he_uniform", "He, for ReLU"), ("he_normal", "He, for ReLU"),
+        ("lecun_normal", "for SELU"), ("random_uniform", "U(-0.05, 0.05)"),
+        ("random_normal", "N(0, 0.05²)"), ("truncated_normal", "N(0, 0.05²), cut at 2σ")]}
 
 
 @dataclasses.dataclass(frozen=True)
 class LabSettings:
     """One configuration of the lab; the defaults are the tutorial's failing deep network.
-    Refuses (naming the setting) values outside the ranges above, ACTIVATIONS, INITIALIZERS."""
+    Refuses values outside the ranges above, ACTIVATIONS and INITIALIZERS, naming the setting."""
 
     depth: int = 5
     width: int = 5
@@ -77,10 +73,9 @@ class LabSettings:
         """One line, e.g. ``5 x 5 tanh, RandomUniform(0, 1), SGD lr 0.01, 500 epochs, 1 seed``."""
         init = ("RandomUniform(0, 1)" if self.initializer == TUTORIAL_INITIALIZER
                 else self.initializer)
-        opt = {"sgd": "SGD", "adam": "Adam"}[self.optimizer]
-        return (f"{self.depth} x {self.width} {self.activation}, {init}, {opt} lr "
-                f"{self.learning_rate:.3g}, {self.epochs} epochs, "
-                f"{self.n_seeds} seed{'s' if self.n_seeds > 1 else ''}")
+        return (f"{self.depth} x {self.width} {self.activation}, {init}, "
+                f"{'SGD' if self.optimizer == 'sgd' else 'Adam'} lr {self.learning_rate:.3g}, "
+                f"{self.epochs} epochs, {self.n_seeds} seed{'s' if self.n_seeds > 1 else ''}")
 
 
 def lab_notes(depth: int, width: int, activation: str, initializer: str,
@@ -89,23 +84,21 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
     """Explanations of settings that are allowed but work against each other (empty when
     nothing stands out). Refuses nothing: the lab lets learners try any combination."""
     notes = []
-    if initializer == TUTORIAL_INITIALIZER and activation in ("tanh", "sigmoid"):
-        notes.append(f"RandomUniform(0, 1) makes every weight positive: pre-activations add up "
-                     f"layer after layer and {activation} units saturate, so almost no gradient "
-                     "flows back (the tutorial's failing setup, notebook 03).")
-    if initializer == TUTORIAL_INITIALIZER and activation in ("relu", "leaky_relu", "elu", "gelu"):
-        notes.append(f"{activation} with RandomUniform(0, 1): all weights are positive, so the "
-                     "signal grows with every layer instead of staying in scale (He "
-                     "initialization, notebook 04, keeps it in scale).")
+    positive = initializer == TUTORIAL_INITIALIZER  # RandomUniform(0, 1): all weights positive
+    if positive and activation in ("tanh", "sigmoid"):
+        notes.append(f"With every weight positive, pre-activations add up layer after layer and "
+                     f"{activation} units saturate: almost no gradient flows back (notebook 03).")
+    if positive and activation in ("relu", "leaky_relu", "elu", "gelu"):
+        notes.append(f"{activation} with all weights positive: the signal grows with every layer "
+                     "(He initialization, notebook 04, keeps it in scale).")
     if activation == "selu" and initializer != "lecun_normal":
         notes.append("SELU is self-normalizing only with lecun_normal weights (Klambauer et "
                      f"al., 2017); with {initializer} it is just another activation.")
     if activation == "sigmoid" and depth >= 3:
         notes.append("sigmoid's slope is at most 0.25, so the gradient shrinks at least 4x per "
-                     f"layer on its way back: {depth} sigmoid layers is a textbook case of "
-                     "vanishing gradients (Glorot & Bengio, 2010).")
-    if activation in ("tanh", "sigmoid") and initializer in ("he_uniform", "he_normal"):
-        notes.append(f"He initialization is scaled for ReLU (half of the units off); with "
+                     f"layer on its way back through {depth} layers (Glorot & Bengio, 2010).")
+    if activation in ("tanh", "sigmoid") and initializer.startswith("he_"):
+        notes.append(f"He initialization is scaled for ReLU (half of the units off): with "
                      f"{activation} it makes pre-activations larger and more units saturate.")
     if activation == "relu" and depth >= 8 and initializer.startswith(("glorot", "lecun")):
         notes.append(f"ReLU switches off about half the signal: with {initializer} its scale "
@@ -117,13 +110,11 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
         notes.append("With linear units the whole network is one linear function: no depth "
                      "lets it separate two circles.")
     if activation == "relu" and depth >= 15 and width <= 8:
-        notes.append(f"A narrow ({width}) and deep ({depth}) ReLU network is often dead before "
-                     "training starts (every unit of some layer outputs 0): try several seeds "
-                     "to see how often (Lu et al., 2020; notebook 07).")
-    large, usual = {"sgd": (0.3, "SGD with momentum 0.9"), "adam": (0.01, "Adam")}[optimizer]
-    if learning_rate > large:
-        notes.append(f"A learning rate of {learning_rate:.3g} is large for {usual} (usual: "
-                     f"{DEFAULT_LEARNING_RATES[optimizer]}): training may jump around or diverge.")
+        notes.append(f"A narrow ({width}), deep ({depth}) ReLU network is often dead at the "
+                     "start (a layer outputs 0 for every input): try several seeds (notebook 07).")
+    if learning_rate > {"sgd": 0.3, "adam": 0.01}[optimizer]:
+        notes.append(f"A learning rate of {learning_rate:.3g} is large for this optimizer "
+                     f"(usual: {DEFAULT_LEARNING_RATES[optimizer]}): training may diverge.")
     if epochs * depth * (1 + n_seeds / 4) > 20_000:
         notes.append("This is a long run: expect it to take a while (progress is shown; the "
                      "previous result stays until the new one is ready).")
@@ -132,11 +123,11 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class LabResult:
-    """What :func:`run_lab` returns: its ``settings``; ``seeds``, one row per seed (``seed``,
-    ``train_accuracy``, ``test_accuracy``, ``train_loss``, ``test_loss``, ``learned``,
-    ``history``); and for seed 0: the trained ``model``, its ``GradientMonitor.table``
-    (``monitor_table``: epoch 0, then the last or every epoch), ``diagnose`` on the training
-    set before (``diagnosis_before``) and after training (``diagnosis``); the run's ``seconds``."""
+    """What :func:`run_lab` returns. ``seeds``: one row per seed (``seed``, ``train_accuracy``,
+    ``test_accuracy``, ``train_loss``, ``test_loss``, ``learned``, ``history``); for seed 0:
+    the trained ``model``, its GradientMonitor table (epoch 0, then the last or every epoch),
+    ``diagnose`` on the training set before and after training, with the latter's ``findings``
+    and its ``test_accuracy``; the share of seeds that learned with its 95% Wilson interval."""
 
     settings: LabSettings
     seeds: pd.DataFrame
@@ -144,28 +135,12 @@ class LabResult:
     monitor_table: pd.DataFrame
     diagnosis_before: Any
     diagnosis: Any
+    findings: list
+    test_accuracy: float
+    n_learned: int
+    success_rate: float
+    success_interval: tuple[float, float]
     seconds: float
-
-    @property
-    def findings(self) -> list:
-        return list(self.diagnosis.findings)
-
-    @property
-    def test_accuracy(self) -> float:
-        return float(self.seeds["test_accuracy"].iloc[0])
-
-    @property
-    def n_learned(self) -> int:
-        return int(self.seeds["learned"].sum())
-
-    @property
-    def success_rate(self) -> float:
-        return self.n_learned / self.settings.n_seeds
-
-    @property
-    def success_interval(self) -> tuple[float, float]:
-        """The 95% Wilson interval of the success rate."""
-        return wilson_ci(self.n_learned, self.settings.n_seeds)
 
     def gradient_flow(self, epoch: int | None = None) -> pd.Series:
         """Mean |kernel gradient| per Dense layer (index: layer name) at ``epoch`` (default: the
@@ -192,26 +167,21 @@ class LabResult:
             lines.append(f"{when} training: {found or 'no findings (healthy)'}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return f"LabResult({self.settings.describe()}; test {self.test_accuracy:.3f})"
-
 
 def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
             initializer: str = TUTORIAL_INITIALIZER, optimizer: str = "sgd",
             learning_rate: float = 0.01, epochs: int = 500, n_seeds: int = 1, *,
             every_epoch: bool = False,
             progress: Callable[[float, str], None] | None = None) -> LabResult:
-    """Train ``build_mlp(depth, width, activation, initializer)`` on the two circles with seeds
-    0 to ``n_seeds - 1``; return a :class:`LabResult`. Seed 0 is trained by ``train``, watched
-    by a ``GradientMonitor`` on the training set (before training and after the last epoch, or
-    every epoch with ``every_epoch``) and diagnosed before and after; the other seeds are
-    trained together by ``train_many`` (the same runs). ``progress(fraction, message)`` is
-    called as the run advances. Refuses what :class:`LabSettings` refuses."""
+    """Train ``build_mlp(depth, width, activation, initializer)`` on the two circles for seeds 0
+    to ``n_seeds - 1``; return a :class:`LabResult`. Seed 0 is watched by a GradientMonitor
+    (before training and after the last epoch, or every epoch) and diagnosed; the others are
+    trained together by ``train_many``. ``progress(fraction, message)`` is called as the run
+    advances. Refuses what :class:`LabSettings` refuses."""
     s = LabSettings(depth, width, activation, initializer, optimizer, learning_rate, epochs,
                     n_seeds, every_epoch)
     if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a function (fraction, message) or None, got "
-                        f"{type(progress).__name__}")
+        raise TypeError(f"progress must be a function or None, got {type(progress).__name__}")
     report = progress or (lambda fraction, message: None)
     start = time.perf_counter()
     train_data, test_data = load_circles()
@@ -238,8 +208,8 @@ def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
                     learning_rate=s.learning_rate, seed=seed, callbacks=callbacks).history
     if not s.every_epoch:
         monitor.on_epoch_end(s.epochs - 1)
-    (train_loss, train_acc), (test_loss, test_acc) = (evaluate(model, d)
-                                                      for d in (train_data, test_data))
+    (train_loss, train_acc), (test_loss, test_acc) = (evaluate(model, data)
+                                                      for data in (train_data, test_data))
     seeds = pd.DataFrame([{"seed": 0, "train_accuracy": train_acc, "test_accuracy": test_acc,
                            "train_loss": train_loss, "test_loss": test_loss,
                            "learned": test_acc >= LEARNED_THRESHOLD, "history": history}])
@@ -252,87 +222,74 @@ def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
                             learning_rate=s.learning_rate, train_data=train_data,
                             test_data=test_data)
         seeds = pd.concat([seeds, others[seeds.columns]], ignore_index=True)
-    report(0.95, "summing up")
+    k = int(seeds["learned"].sum())
     return LabResult(s, seeds, model, monitor.table, diagnosis_before, diagnosis,
-                     time.perf_counter() - start)
+                     list(diagnosis.findings), test_acc, k, k / s.n_seeds,
+                     wilson_ci(k, s.n_seeds), time.perf_counter() - start)
 
 
 def _outputs(result: LabResult) -> tuple[dict, dict]:
-    """The lab's two outputs: :func:`plot_lab` as a PNG (drawn outside pyplot, so no figure
-    stays open) and the summary with ``diagnose``'s findings as HTML."""
+    """The lab's two display_data outputs: :func:`plot_lab`'s figure as a PNG (drawn outside
+    pyplot, so no figure stays open) and the summary with ``diagnose``'s findings."""
     fig = plot_lab(result, fig=matplotlib.figure.Figure())
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=80, bbox_inches="tight")
     w, h = fig.get_size_inches() * fig.dpi
-    found = ""
-    for when, diag in (("Before training", result.diagnosis_before),
-                       ("After training", result.diagnosis)):
-        items = "".join(f.to_html() for f in diag.findings)
-        found += (f"<p>{when}, <code>diagnose</code> found:</p><ul>{items}</ul>" if items
-                  else f"<p>{when}, <code>diagnose</code> found nothing wrong.</p>")
-    data = ({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+    text = f"<pre>{html.escape(result.summary())}</pre>"
+    for when, diag in (("Before", result.diagnosis_before), ("After", result.diagnosis)):
+        items = "".join(f.to_html() for f in diag.findings) or "<li>nothing wrong</li>"
+        text += f"<p>{when} training, <code>diagnose</code> found:</p><ul>{items}</ul>"
+    data = ({"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
              "text/plain": f"<Figure size {w:.0f}x{h:.0f} with {len(fig.axes)} Axes>"},
-            {"text/html": f"<pre>{html.escape(result.summary())}</pre>{found}",
-             "text/plain": result.summary()})
+            {"text/html": text, "text/plain": result.summary()})
     return tuple({"output_type": "display_data", "data": d, "metadata": {}} for d in data)
 
 
 class Lab:
     """The lab's panel: ``display(Lab())``, or ``Lab(**settings)`` to start from other
-    :class:`LabSettings`. Its widgets: ``controls`` (by setting name, bounded to the lab's
-    ranges), ``train_button``, ``progress``, ``status``, ``notes`` (:func:`lab_notes` of the
-    current settings) and ``output`` (the latest figure and findings). ``result`` is the latest
-    LabResult, ``error`` the latest run's exception (shown in ``status``; the previous result
-    stays) and ``runs`` the number of finished runs. Train calls run_lab in the click handler,
-    without a thread: progress and status update as it goes, and the button is disabled."""
+    :class:`LabSettings`. Train calls :func:`run_lab` in the click handler (no thread), with the
+    button disabled; ``result`` is the latest LabResult, ``error`` the latest run's exception
+    (shown in ``status``; the previous result stays), ``runs`` the number of finished runs."""
 
     def __init__(self, **settings: Any):
         import ipywidgets as w
 
         s = LabSettings(**settings)
         kw = {"style": {"description_width": "7.5em"}, "layout": w.Layout(width="31em")}
-
-        def slider(name: str, label: str, bounds: tuple[int, int], step: int = 1) -> w.IntSlider:
-            return w.IntSlider(value=getattr(s, name), min=bounds[0], max=bounds[1], step=step,
+        sliders = {"depth": ("hidden layers", DEPTH_RANGE, 1),
+                   "width": ("units / layer", WIDTH_RANGE, 1),
+                   "epochs": ("epochs", EPOCHS_RANGE, 10), "n_seeds": ("seeds", SEEDS_RANGE, 1)}
+        c = {name: w.IntSlider(value=getattr(s, name), min=lo, max=hi, step=step,
                                description=label, **kw)
-
-        def dropdown(name: str, options: list) -> w.Dropdown:
-            return w.Dropdown(options=options, value=getattr(s, name), description=name, **kw)
-
-        lr_min, lr_max = (math.log10(v) for v in LEARNING_RATE_RANGE)
-        self.controls = c = {
-            "depth": slider("depth", "hidden layers", DEPTH_RANGE),
-            "width": slider("width", "units / layer", WIDTH_RANGE),
-            "activation": dropdown("activation", list(ACTIVATIONS)),
-            "initializer": dropdown("initializer", [(INITIALIZER_LABELS.get(n, n), n)
-                                                    for n in INITIALIZERS]),
-            "optimizer": dropdown("optimizer", [(OPTIMIZER_LABELS[n], n) for n in OPTIMIZERS]),
-            "learning_rate": w.FloatLogSlider(value=s.learning_rate, min=lr_min, max=lr_max,
-                                              step=0.25, readout_format=".2g",
-                                              description="learning rate", **kw),
-            "epochs": slider("epochs", "epochs", EPOCHS_RANGE, step=10),
-            "n_seeds": slider("n_seeds", "seeds", SEEDS_RANGE),
-            "every_epoch": w.Checkbox(value=s.every_epoch, indent=False,
-                                      description="record gradients every epoch (slower)"),
-        }
+             for name, (label, (lo, hi), step) in sliders.items()}
+        for name, options in (("activation", ACTIVATIONS),
+                              ("initializer", [(INITIALIZER_LABELS.get(n, n), n)
+                                               for n in INITIALIZERS]),
+                              ("optimizer", [("SGD, momentum 0.9 (the tutorial's)", "sgd"),
+                                             ("Adam", "adam")])):
+            c[name] = w.Dropdown(options=options, value=getattr(s, name), description=name, **kw)
+        c["learning_rate"] = w.FloatLogSlider(
+            value=s.learning_rate, min=math.log10(LEARNING_RATE_RANGE[0]),
+            max=math.log10(LEARNING_RATE_RANGE[1]), step=0.25, readout_format=".2g",
+            description="learning rate", **kw)
+        c["every_epoch"] = w.Checkbox(value=s.every_epoch, indent=False,
+                                      description="record gradients every epoch (slower)")
+        self.controls = c
         self.train_button = w.Button(description="Train", button_style="primary", icon="play")
-        self.progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, layout=w.Layout(width="14em"))
+        self.progress = w.FloatProgress(value=0.0, max=1.0, layout=w.Layout(width="14em"))
         self.status = w.HTML(value="Choose settings, then press <b>Train</b>.")
-        self.notes = w.HTML()
-        self.output = w.Output(layout=w.Layout(min_height="3em"))
-        self.result: LabResult | None = None
-        self.error: Exception | None = None
-        self.runs = 0
+        self.notes, self.output = w.HTML(), w.Output(layout=w.Layout(min_height="3em"))
+        self.result, self.error, self.runs = None, None, 0
         c["optimizer"].observe(self._on_optimizer, names="value")
         for control in c.values():
             control.observe(self._show_notes, names="value")
         self.train_button.on_click(self._on_click)
         self._show_notes()
+        columns = (("depth", "width", "activation", "initializer"),
+                   ("optimizer", "learning_rate", "epochs", "n_seeds", "every_epoch"))
         self.widget = w.VBox([
             w.HTML("<h3 style='margin:0'>Gradient-flow lab</h3>"),
-            w.HBox([w.VBox([c[k] for k in ("depth", "width", "activation", "initializer")]),
-                    w.VBox([c[k] for k in ("optimizer", "learning_rate", "epochs", "n_seeds",
-                                           "every_epoch")])]),
+            w.HBox([w.VBox([c[name] for name in names]) for names in columns]),
             self.notes,
             w.HBox([self.train_button, self.progress, self.status],
                    layout=w.Layout(align_items="center")),
@@ -341,15 +298,14 @@ class Lab:
 
     def settings(self) -> LabSettings:
         """The current control values, checked."""
-        return LabSettings(**{k: control.value for k, control in self.controls.items()})
+        return LabSettings(**{name: control.value for name, control in self.controls.items()})
 
     def _on_optimizer(self, change: dict) -> None:
         self.controls["learning_rate"].value = DEFAULT_LEARNING_RATES[change["new"]]
 
     def _show_notes(self, change: dict | None = None) -> None:
-        s = dataclasses.asdict(self.settings())
-        del s["every_epoch"]
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in lab_notes(**s))
+        s = {k: v for k, v in dataclasses.asdict(self.settings()).items() if k != "every_epoch"}
+        items = "".join(f"<li>{html.escape(note)}</li>" for note in lab_notes(**s))
         self.notes.value = items and (
             "<div class='gradient-lab-notes' style='font-size:90%'><b>Note on these settings</b> "
             f"(allowed, but know what to expect):<ul style='margin-top:0.2em'>{items}</ul></div>")
@@ -389,6 +345,3 @@ class Lab:
         from IPython.display import display
 
         display(self.widget)
-
-    def __repr__(self) -> str:
-        return f"Lab({self.settings().describe()})"
