@@ -19,7 +19,7 @@ import pandas as pd
 from helpers._validate import check_choice, check_float, check_int
 from helpers.data import load_circles
 from helpers.experiments import wilson_ci
-from helpers.gradients import GradientMonitor, diagnose
+from helpers.gradients import Diagnosis, Finding, GradientMonitor, diagnose
 from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, build_mlp
 from helpers.plots import plot_lab
 from helpers.seeding import seed_everything
@@ -133,9 +133,9 @@ class LabResult:
     seeds: pd.DataFrame
     model: keras.Model
     monitor_table: pd.DataFrame
-    diagnosis_before: Any
-    diagnosis: Any
-    findings: list
+    diagnosis_before: Diagnosis
+    diagnosis: Diagnosis
+    findings: list[Finding]
     test_accuracy: float
     n_learned: int
     success_rate: float
