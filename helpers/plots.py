@@ -239,21 +239,23 @@ def plot_per_layer(values: Mapping[str, Sequence[float]], predicted: Mapping | N
     scale cannot show them), other non-finite values left out. Refuses an empty ``values``."""
     if not isinstance(values, Mapping) or not values:
         raise ValueError("values must be a non-empty dict {label: per-layer values}")
-    ax = _axes(ax, (6.5, 4.0))
+    ax, zeros = _axes(ax, (6.5, 4.0)), False
     for i, (label, v) in enumerate(values.items()):
         v = np.asarray(v, dtype=float)
         x, pred = np.arange(1, len(v) + 1), (predicted or {}).get(label)
         ax.plot(x, np.where(np.isfinite(v) & (v > 0), v, np.nan), "o-", ms=3, color=f"C{i}",
                 label=label if pred is None else f"{label}: measured")
-        ax.plot(x[v == 0], 0 * x[v == 0], "x", color=f"C{i}", ms=7, clip_on=False,
-                transform=ax.get_xaxis_transform())
+        if (v == 0).any():
+            zeros = True
+            ax.plot(x[v == 0], 0 * x[v == 0], "x", color=f"C{i}", ms=7, clip_on=False,
+                    transform=ax.get_xaxis_transform())
         if pred is not None:
             ax.plot(np.arange(1, len(pred) + 1), np.asarray(pred, dtype=float), "--",
                     color=f"C{i}", label=f"{label}: predicted")
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, title="x on the axis: zero" if zeros else None, title_fontsize=7)
     return ax
 
 
