@@ -487,6 +487,7 @@ def test_gradient_plots_draw(circles):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["m: measured", "m: predicted"]
     assert np.isnan(ax.get_lines()[0].get_ydata()[1])  # a zero cannot be drawn on a log scale
     assert ax.get_lines()[1].get_xdata().tolist() == [2]  # so it is marked on the axis
+    assert len(plot_per_layer({"m": [1.0, 2.0]}).get_lines()) == 1  # no marks without zeros
     with pytest.raises(TypeError, match="GradientMonitor"):
         plot_layer_gradients([1, 2])
     with pytest.raises(ValueError, match="empty"):
