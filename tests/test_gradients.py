@@ -468,7 +468,6 @@ def test_gradient_plots_draw(circles):
 
     from helpers.plots import (
         plot_activation_histograms,
-        plot_gradient_flow,
         plot_gradient_heatmap,
         plot_layer_gradients,
         plot_per_layer,
@@ -485,17 +484,16 @@ def test_gradient_plots_draw(circles):
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "hidden_1"
     ax = plot_update_ratio(mon)
     assert any(np.allclose(line.get_ydata(), 1e-3) for line in ax.get_lines())
-    assert len(plot_gradient_flow(mon).get_lines()) == 4  # epochs 0 to 3
     outs = layer_outputs(model, x)
     fig = plot_activation_histograms({"a": outs, "b": outs, "c": outs})
     assert len([a for a in fig.axes if a.get_visible()]) == 3
     ax = plot_per_layer({"m": [1.0, 0.0, 2.0]}, {"m": [1.0, 1.0, 1.0]})
-    assert [line.get_label() for line in ax.get_lines()] == ["m: measured", "m: predicted"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["m: measured", "m: predicted"]
     assert np.isnan(ax.get_lines()[0].get_ydata()[1])  # a zero cannot be drawn on a log scale
+    assert ax.get_lines()[1].get_xdata().tolist() == [2]  # so it is marked on the axis
+    assert len(plot_per_layer({"m": [1.0, 2.0]}).get_lines()) == 1  # no marks without zeros
     with pytest.raises(TypeError, match="GradientMonitor"):
         plot_layer_gradients([1, 2])
-    with pytest.raises(ValueError, match="parameter"):
-        plot_layer_gradients(mon, parameter="weights")
     with pytest.raises(ValueError, match="empty"):
         plot_layer_gradients(GradientMonitor(x, y))
     with pytest.raises(ValueError, match="non-empty"):
