@@ -126,33 +126,37 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     x_tr, y_tr, x_te, y_te = (tf.constant(a) for a in (x_tr, y_tr, x_te, y_te))
-    steps = math.ceil(len(x_tr) / batch_size)
+    n, steps, names = len(x_tr), math.ceil(len(x_tr) / batch_size), []
 
     @tf.function
-    def run_epoch(order):
-        model.reset_metrics()
-        for i in tf.range(steps):
-            rows = order[i * batch_size:(i + 1) * batch_size]
-            model.train_step((tf.gather(x_tr, rows), tf.gather(y_tr, rows)))
-        logs = model.get_metrics_result()
-        model.reset_metrics()
-        return logs, model.test_step((x_te, y_te))
+    def run(orders):  # [k, n]: k epochs, each with its row order; returns their logs, [k, keys]
+        out = tf.TensorArray(tf.float64, size=tf.shape(orders)[0])
+        for e in tf.range(tf.shape(orders)[0]):
+            model.reset_metrics()
+            for i in tf.range(steps):
+                rows = orders[e, i * batch_size:(i + 1) * batch_size]
+                model.train_step((tf.gather(x_tr, rows), tf.gather(y_tr, rows)))
+            logs = model.get_metrics_result()  # in fit's order: training, then validation
+            model.reset_metrics()
+            logs |= {f"val_{k}": v for k, v in model.test_step((x_te, y_te)).items()}
+            names[:] = logs
+            out = out.write(e, tf.stack([tf.cast(v, tf.float64) for v in logs.values()]))
+        return out.stack()
 
-    # Traced once, here: every epoch then calls the same compiled function.
-    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec([len(x_tr)], tf.int32))
-
+    run = run.get_concrete_function(tf.TensorSpec([None, n], tf.int32))  # traced once
+    rng = np.random.default_rng([seed, 0x5EED])
+    orders = np.stack([rng.permutation(n) if shuffle else np.arange(n) for _ in range(epochs)])
+    per_call = 1 if callbacks else epochs  # callbacks see (and may change) every epoch's end
     history = keras.callbacks.History()
     hooks = keras.callbacks.CallbackList([*callbacks, history], model=model, epochs=epochs,
                                          steps=steps, verbose=0)
-    rng, logs = np.random.default_rng([seed, 0x5EED]), {}
-    model.stop_training = False
+    model.stop_training, logs = False, {}
     hooks.on_train_begin()
     for epoch in range(epochs):
         hooks.on_epoch_begin(epoch)
-        order = rng.permutation(len(x_tr)) if shuffle else np.arange(len(x_tr))
-        train_logs, val_logs = run_epoch(tf.constant(order, tf.int32))
-        logs = {**{k: float(v) for k, v in train_logs.items()},  # in fit's order
-                **{f"val_{k}": float(v) for k, v in val_logs.items()}}
+        if epoch % per_call == 0:
+            rows = iter(run(tf.constant(orders[epoch:epoch + per_call], tf.int32)).numpy())
+        logs = dict(zip(names, next(rows).tolist()))
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
