@@ -1,10 +1,6 @@
-"""Recurrent networks on a long-range memory task: data, Keras models, training over seeds
-(``model.fit``, in Keras' float type) and the gradient through time.
-
-The task: ``length`` steps of two inputs, a value and a marker (1 at the first step, then 0).
-The first value is +1 or -1, the label says which; later values are Gaussian noise. A network
-must carry the first step's sign through ``length - 1`` steps of noise. Chance is 0.5.
-"""
+"""Recurrent networks on a memory task: data, Keras models, training over seeds (``model.fit``)
+and the gradient through time. The task: ``length`` steps of (value, marker); the marker is 1 at
+the first step only, the first value is +1 or -1 (the label says which), later values noise."""
 
 from __future__ import annotations
 
@@ -23,10 +19,8 @@ from helpers.seeding import seed_everything
 CELLS = ("simple_rnn", "lstm", "gru", "irnn")
 GATED = ("lstm", "gru")
 
-#: A guess scores 0.5 on the balanced labels; a run "learned" at test accuracy >= 0.9 (one
-#: standard deviation of a guess on the 1,000 test sequences is about 0.016).
-CHANCE = 0.5
-LEARNED_ACCURACY = 0.9
+#: A guess scores 0.5; a run "learned" at test accuracy >= 0.9 (a guess: sd 0.016 on 1,000).
+CHANCE, LEARNED_ACCURACY = 0.5, 0.9
 
 #: The sequence length at which the notebook states its headline comparison.
 HEADLINE_LENGTH = 50
@@ -107,11 +101,9 @@ def recurrent_radius(model: keras.Model) -> float | None:
 
 
 def gradient_through_time(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Return, for every time step t, the mean over sequences of ||dL/dx_t||, shape (length,).
-
-    L sums the sequences' binary cross-entropies, so each sequence contributes the gradient
-    of its own loss. Refuses x that is not (n, length, features) and y of another length.
-    """
+    """Return, for every time step t, the mean over sequences of ||dL/dx_t||, shape (length,);
+    L sums the sequences' binary cross-entropies, so each gets the gradient of its own loss.
+    Refuses x that is not (n, length, features) and y of another length."""
     x = tf.convert_to_tensor(x, dtype=keras.config.floatx())
     y = tf.reshape(tf.convert_to_tensor(y, dtype=keras.config.floatx()), (-1, 1))
     if x.shape.rank != 3:
@@ -145,12 +137,9 @@ def _check_settings(settings: dict) -> dict:
     return s
 
 
-class _NoRetracingNotice(logging.Filter):
-    """Drops TensorFlow's "triggered tf.function retracing" notice: every model gets its own
-    training function on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "triggered tf.function retracing" not in record.getMessage()
+def _no_retracing_notice(record: logging.LogRecord) -> bool:
+    """A log filter: TensorFlow's retracing notice goes (every model has its own function)."""
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def _log10_ratio(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
@@ -164,21 +153,18 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
     """Train one model per seed on the memory task; return one row per seed.
 
     Per seed: sequences from :func:`data_seeds`, ``seed_everything(seed)``,
-    ``build_recurrent(cell, units, length)`` (and :func:`set_gate_bias` with ``gate_bias``),
-    Adam on binary cross-entropy with ``model.fit``. ``settings`` override
-    :data:`DEFAULT_SETTINGS`. Columns: ``seed``, ``train_loss`` (last epoch),
-    ``test_accuracy`` (1,000 new sequences), ``learned`` (>= :data:`LEARNED_ACCURACY`),
-    ``log10_grad_ratio_init``/``_trained`` (log10 ||dL/dx_1|| / ||dL/dx_length|| on 200 test
-    sequences, before/after training) and ``radius_init``/``_trained``
-    (:func:`recurrent_radius`). Refuses an unknown cell or setting, a gate_bias for a cell
-    without gates, length < 2 and bad seeds.
-    """
+    ``build_recurrent`` (and :func:`set_gate_bias`), Adam on binary cross-entropy with
+    ``model.fit``; ``settings`` override :data:`DEFAULT_SETTINGS`. Columns: ``seed``,
+    ``train_loss`` (last epoch), ``test_accuracy`` (1,000 new sequences), ``learned``,
+    ``log10_grad_ratio_init``/``_trained`` (log10 ||dL/dx_1|| / ||dL/dx_length||, 200 test
+    sequences) and ``radius_init``/``_trained`` (:func:`recurrent_radius`). Refuses an unknown
+    cell or setting, a gate_bias for a cell without gates, length < 2 and bad seeds."""
     cell, length = check_choice("cell", cell, CELLS), check_int("length", length, minimum=2)
     seeds, s = check_seeds(seeds), _check_settings(settings)
     if s["gate_bias"] is not None and cell not in GATED:
         raise ValueError(f"gate_bias applies to the cells {', '.join(GATED)} only, not {cell!r}")
-    rows, notice = [], _NoRetracingNotice()
-    tf.get_logger().addFilter(notice)
+    rows = []
+    tf.get_logger().addFilter(_no_retracing_notice)
     try:
         for seed in seeds:
             x, y = make_sequences(s["n_train"], length, data_seeds(seed)[0], s["noise"])
@@ -201,7 +187,7 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
                          "log10_grad_ratio_trained": _log10_ratio(model, x_grad, y_grad),
                          "radius_trained": recurrent_radius(model)})
     finally:
-        tf.get_logger().removeFilter(notice)
+        tf.get_logger().removeFilter(_no_retracing_notice)
     return pd.DataFrame(rows)[["seed", "train_loss", "test_accuracy", "learned",
                               "log10_grad_ratio_init", "log10_grad_ratio_trained",
                               "radius_init", "radius_trained"]]

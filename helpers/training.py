@@ -61,9 +61,7 @@ def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
 
 
 def _check_callbacks(callbacks: Iterable[keras.callbacks.Callback] | None) -> list:
-    if isinstance(callbacks, keras.callbacks.Callback):
-        callbacks = [callbacks]
-    out = list(callbacks or [])
+    out = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else list(callbacks or [])
     for cb in out:
         if not isinstance(cb, keras.callbacks.Callback):
             raise TypeError("callbacks must be keras.callbacks.Callback objects, got "
@@ -198,8 +196,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     Dense layers] L1 norms of the kernels before training and after every epoch. Refuses what
     ``build_mlp`` refuses, empty or repeated seeds and other optimizers.
     """
-    seed_list = check_seeds(seeds)
-    epochs = check_int("epochs", epochs, minimum=1)
+    seed_list, epochs = check_seeds(seeds), check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if not isinstance(kernel_l1, bool):
         raise TypeError(f"kernel_l1 must be True or False, got {kernel_l1!r}")
@@ -222,8 +219,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     for s in seed_list:
         seed_everything(s)
         models.append(build_mlp(depth, width, activation, initializer, output_initializer,
-                                n_inputs=x_tr.shape[1], batch_norm=batch_norm,
-                                residual=residual))
+                                n_inputs=x_tr.shape[1], batch_norm=batch_norm, residual=residual))
     hidden = [f"hidden_{i}" for i in range(1, depth + 1)]
     dense = _stack(models, hidden + ["output"], ("kernel", "bias"), True)
     bn_layers = [models[0].get_layer(f"{n}_bn") for n in hidden] if batch_norm else []
@@ -232,8 +228,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                     False)
     del models
     keras.backend.clear_session(free_memory=False)
-    weights = dense + scale
-    act = keras.activations.get(activation)
+    weights, act = dense + scale, keras.activations.get(activation)
 
     def logits(x, training):
         """[S, B, 1] logits of the stacked networks for x: [S, B, d] or shared [B, d]."""
