@@ -109,13 +109,15 @@ def main(repeats: int = 3) -> dict[str, float]:
                                    seeds=range(100 * r, 100 * r + N_SEEDS),
                                    train_data=data[0], test_data=data[1])) / N_SEEDS
     times: dict[str, list[float]] = {name: [] for name in runners}
+    load = os.getloadavg()[0]
     for r in range(repeats):  # interleaved, so every method sees the same machine load
         for name, run in runners.items():
             times[name].append(run(r + 1))
     med = {name: statistics.median(t) for name, t in times.items()}
     fit = med["plain model.fit"]
     print(f"{DEPTH}-layer {ACT} MLP, {EPOCHS} epochs, batch 32, validation every epoch, "
-          f"float64; medians of {repeats} runs (each includes its own tracing)")
+          f"float64; medians of {repeats} runs (each includes its own tracing); load average "
+          f"{load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     if isinstance(old, str):
         print(f"previous engine not measured: {old}")
     print(f"{'method':<56}{'s/model':>9}{'vs fit':>9}")

@@ -1,14 +1,10 @@
-"""Training for the course: Keras' own training step, run a whole epoch at a time.
+"""Training for the course, with Keras' own training step, many epochs per compiled call.
 
-:func:`train` trains any Keras model for the two-circles task as ``model.fit`` does: every
-batch is one ``model.train_step`` (the model's own layers, its compiled Keras loss and a
-Keras optimizer), validation is one ``model.test_step``, and Keras callbacks are called
-between epochs. The difference is speed: each epoch runs inside one compiled TensorFlow
-function instead of one Python round trip per batch.
-
-:func:`train_many` trains one :func:`helpers.models.build_mlp` configuration for many seeds
-at once: each seed's Keras model is built as usual, their weights are stacked on a leading
-axis, and a Keras optimizer updates the stacked variables (SGD and Adam act elementwise).
+:func:`train` trains a Keras model as ``model.fit`` does (``model.train_step`` per batch,
+``model.test_step`` for validation, Keras callbacks between epochs), but runs the epochs
+inside one compiled TensorFlow function. :func:`train_many` trains one
+:func:`helpers.models.build_mlp` configuration for many seeds at once: the seeds' weights
+stacked on a leading axis, updated by a Keras optimizer (SGD and Adam act elementwise).
 """
 
 from __future__ import annotations
@@ -26,29 +22,24 @@ from helpers._validate import check_data, check_float, check_int, check_seeds
 from helpers.models import TUTORIAL_INITIALIZER, build_mlp
 from helpers.seeding import seed_everything
 
-#: A run "learned" the two circles when its final test accuracy reaches this. A constant
-#: guess scores about 0.5 on the balanced test set (500 points: one standard deviation
-#: of chance is about 0.022), and the models that do learn reach about 0.8.
+#: A run "learned" the two circles at a final test accuracy of at least this: a guess scores
+#: about 0.5 (sd 0.022 on the 500 test points), the models that learn about 0.8.
 LEARNED_THRESHOLD = 0.70
 
 #: The keys of a training History, in Keras' order.
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
-_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin",
-                "on_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin",
-                "on_test_batch_end")
+_BATCH_HOOKS = [h for h in dir(keras.callbacks.Callback)
+                if h.startswith(("on_train_batch", "on_batch", "on_test"))]
 
 
 def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
                       clipnorm: float | None = None,
                       clipvalue: float | None = None) -> keras.optimizers.Optimizer:
-    """Return the Keras optimizer ``optimizer`` names.
-
-    ``None`` or ``"sgd"``: the tutorial's ``SGD(learning_rate=0.01, momentum=0.9)``;
-    ``"adam"``: Keras' default ``Adam`` (learning rate 0.001); a Keras optimizer: itself, or
-    a copy of it when ``learning_rate``, ``clipnorm`` or ``clipvalue`` (which override its
-    own) are given. Refuses other names and objects, and non-positive settings.
-    """
+    """Return the Keras optimizer ``optimizer`` names: ``None``/``"sgd"``, the tutorial's
+    ``SGD(0.01, momentum=0.9)``; ``"adam"``, Keras' default Adam; a Keras optimizer, itself or
+    a copy with the ``learning_rate``, ``clipnorm``, ``clipvalue`` given. Refuses other names
+    and objects, and settings <= 0."""
     changes = {name: check_float(name, value, minimum=0.0, strict_min=True)
                for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm),
                                    ("clipvalue", clipvalue)) if value is not None}
@@ -70,9 +61,7 @@ def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
 
 
 def _check_callbacks(callbacks: Iterable[keras.callbacks.Callback] | None) -> list:
-    if isinstance(callbacks, keras.callbacks.Callback):
-        callbacks = [callbacks]
-    out = list(callbacks or [])
+    out = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else list(callbacks or [])
     for cb in out:
         if not isinstance(cb, keras.callbacks.Callback):
             raise TypeError("callbacks must be keras.callbacks.Callback objects, got "
@@ -90,18 +79,17 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
           callbacks: Iterable[keras.callbacks.Callback] | None = None, shuffle: bool = True,
           learning_rate: float | None = None, clipnorm: float | None = None,
           clipvalue: float | None = None) -> keras.callbacks.History:
-    """Train ``model`` in place like ``model.fit(x, y, batch_size, epochs, validation_data=
-    test_data)``, one compiled epoch at a time; return the Keras History.
+    """Train ``model`` in place as ``model.fit(x, y, batch_size, epochs, validation_data=
+    test_data)`` does; return the Keras History.
 
-    The model keeps its ``compile(...)`` settings when it is compiled and no ``optimizer``,
-    ``learning_rate``, ``clipnorm`` or ``clipvalue`` is given; otherwise it is compiled with
-    ``BinaryCrossentropy``, ``accuracy`` and :func:`resolve_optimizer`'s optimizer (default:
-    the tutorial's SGD). Each epoch visits the rows in the order
-    ``np.random.default_rng([seed, 0x5EED]).permutation(n)`` (``seed=None``: drawn from
-    NumPy's global generator) or in their own order with ``shuffle=False``, and ends with
-    validation on the whole of ``test_data``. Callbacks get ``on_train_begin/end`` and
-    ``on_epoch_begin/end`` as under ``fit`` and may set ``model.stop_training``; callbacks
-    with batch hooks are refused.
+    All epochs run in one compiled call, or one epoch per call when ``callbacks`` are given:
+    they get ``on_train_begin/end`` and ``on_epoch_begin/end`` as under fit, may change the
+    weights or set ``model.stop_training`` (batch hooks are refused). A compiled model keeps
+    its settings unless ``optimizer``, ``learning_rate``, ``clipnorm`` or ``clipvalue`` is
+    given; otherwise: BinaryCrossentropy, accuracy, :func:`resolve_optimizer`'s optimizer.
+    Epoch e visits the rows in the order of the e-th ``permutation(n)`` of
+    ``np.random.default_rng([seed, 0x5EED])`` (``seed=None``: drawn from NumPy's global
+    generator), or in their own order with ``shuffle=False``.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
@@ -126,33 +114,37 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     x_tr, y_tr, x_te, y_te = (tf.constant(a) for a in (x_tr, y_tr, x_te, y_te))
-    steps = math.ceil(len(x_tr) / batch_size)
+    n, steps, names = len(x_tr), math.ceil(len(x_tr) / batch_size), []
 
     @tf.function
-    def run_epoch(order):
-        model.reset_metrics()
-        for i in tf.range(steps):
-            rows = order[i * batch_size:(i + 1) * batch_size]
-            model.train_step((tf.gather(x_tr, rows), tf.gather(y_tr, rows)))
-        logs = model.get_metrics_result()
-        model.reset_metrics()
-        return logs, model.test_step((x_te, y_te))
+    def run(orders):  # [k, n]: k epochs, each with its row order; returns their logs, [k, keys]
+        out = tf.TensorArray(tf.float64, size=tf.shape(orders)[0])
+        for e in tf.range(tf.shape(orders)[0]):
+            model.reset_metrics()
+            for i in tf.range(steps):
+                rows = orders[e, i * batch_size:(i + 1) * batch_size]
+                model.train_step((tf.gather(x_tr, rows), tf.gather(y_tr, rows)))
+            logs = model.get_metrics_result()  # in fit's order: training, then validation
+            model.reset_metrics()
+            logs |= {f"val_{k}": v for k, v in model.test_step((x_te, y_te)).items()}
+            names[:] = logs
+            out = out.write(e, tf.stack([tf.cast(v, tf.float64) for v in logs.values()]))
+        return out.stack()
 
-    # Traced once, here: every epoch then calls the same compiled function.
-    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec([len(x_tr)], tf.int32))
-
+    run = run.get_concrete_function(tf.TensorSpec([None, n], tf.int32))  # traced once
+    rng = np.random.default_rng([seed, 0x5EED])
+    orders = np.stack([rng.permutation(n) if shuffle else np.arange(n) for _ in range(epochs)])
+    per_call = 1 if callbacks else epochs  # callbacks see (and may change) every epoch's end
     history = keras.callbacks.History()
     hooks = keras.callbacks.CallbackList([*callbacks, history], model=model, epochs=epochs,
                                          steps=steps, verbose=0)
-    rng, logs = np.random.default_rng([seed, 0x5EED]), {}
-    model.stop_training = False
+    model.stop_training, logs = False, {}
     hooks.on_train_begin()
     for epoch in range(epochs):
         hooks.on_epoch_begin(epoch)
-        order = rng.permutation(len(x_tr)) if shuffle else np.arange(len(x_tr))
-        train_logs, val_logs = run_epoch(tf.constant(order, tf.int32))
-        logs = {**{k: float(v) for k, v in train_logs.items()},  # in fit's order
-                **{f"val_{k}": float(v) for k, v in val_logs.items()}}
+        if epoch % per_call == 0:
+            rows = iter(run(tf.constant(orders[epoch:epoch + per_call], tf.int32)).numpy())
+        logs = dict(zip(names, next(rows).tolist()))
         hooks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
@@ -168,9 +160,6 @@ def evaluate(model: keras.Model, data: tuple) -> tuple[float, float]:
             float(tf.reduce_mean(keras.metrics.binary_accuracy(y, p))))
 
 
-# --------------------------------------------------------------------------- many seeds
-
-
 def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],
            trainable: bool) -> list[keras.Variable]:
     """One variable per (layer name, attribute), holding that weight of every model."""
@@ -179,10 +168,7 @@ def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],
 
 
 def _clip_per_model(grads: list[tf.Tensor], clipnorm: float) -> list[tf.Tensor]:
-    """Keras' clipnorm (each gradient to L2 norm <= clipnorm), for every model separately.
-
-    A Keras optimizer's own clipnorm would take the norm over all stacked models at once.
-    """
+    """Keras' clipnorm (each gradient to L2 norm <= clipnorm) for every stacked model alone."""
     out = []
     for g in grads:
         l2sum = tf.reduce_sum(tf.square(g), axis=list(range(1, g.shape.rank)), keepdims=True)
@@ -199,22 +185,18 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                clipnorm: float | None = None, clipvalue: float | None = None,
                batch_norm: bool = False, residual: bool = False,
                kernel_l1: bool = False) -> pd.DataFrame:
-    """Train one ``build_mlp`` configuration once per seed, all seeds at once.
+    """Train one ``build_mlp`` configuration once per seed, all seeds at once; one row each.
 
-    Seed s's model is ``seed_everything(s); build_mlp(...)``, trained as ``train(model, ...,
-    seed=s)`` trains it (same batch order, same maths). Data default to
-    :func:`helpers.data.load_circles`; the optimizer is :func:`resolve_optimizer`'s (SGD or
-    Adam; ``clipnorm`` clips each model's gradients separately).
-
-    Returns one row per seed: the configuration, ``seed``, ``train_accuracy``,
-    ``test_accuracy``, ``train_loss``, ``test_loss`` (whole sets, after the last epoch),
-    ``learned`` (test accuracy >= :data:`LEARNED_THRESHOLD`) and ``history`` (per-epoch
-    arrays under History's keys); with ``kernel_l1``, ``kernel_l1``: an array [epochs + 1,
-    Dense layers] of each kernel's L1 norm before training and after every epoch.
-    Refuses what ``build_mlp`` refuses, empty or repeated seeds and other optimizers.
+    Seed s's run is ``seed_everything(s); train(build_mlp(...), ..., seed=s)`` (same batch
+    order, same maths) on :func:`helpers.data.load_circles` unless data are given, with
+    :func:`resolve_optimizer`'s SGD or Adam (``clipnorm`` clips each model alone). Columns:
+    the configuration, ``seed``, ``train_``/``test_accuracy`` and ``_loss`` after the last
+    epoch, ``learned`` (test accuracy >= :data:`LEARNED_THRESHOLD`), ``history`` (per-epoch
+    arrays under :data:`HISTORY_KEYS`) and, with ``kernel_l1``, ``kernel_l1``: [epochs + 1,
+    Dense layers] L1 norms of the kernels before training and after every epoch. Refuses what
+    ``build_mlp`` refuses, empty or repeated seeds and other optimizers.
     """
-    seed_list = check_seeds(seeds)
-    epochs = check_int("epochs", epochs, minimum=1)
+    seed_list, epochs = check_seeds(seeds), check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if not isinstance(kernel_l1, bool):
         raise TypeError(f"kernel_l1 must be True or False, got {kernel_l1!r}")
@@ -237,8 +219,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     for s in seed_list:
         seed_everything(s)
         models.append(build_mlp(depth, width, activation, initializer, output_initializer,
-                                n_inputs=x_tr.shape[1], batch_norm=batch_norm,
-                                residual=residual))
+                                n_inputs=x_tr.shape[1], batch_norm=batch_norm, residual=residual))
     hidden = [f"hidden_{i}" for i in range(1, depth + 1)]
     dense = _stack(models, hidden + ["output"], ("kernel", "bias"), True)
     bn_layers = [models[0].get_layer(f"{n}_bn") for n in hidden] if batch_norm else []
@@ -247,8 +228,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                     False)
     del models
     keras.backend.clear_session(free_memory=False)
-    weights = dense + scale
-    act = keras.activations.get(activation)
+    weights, act = dense + scale, keras.activations.get(activation)
 
     def logits(x, training):
         """[S, B, 1] logits of the stacked networks for x: [S, B, d] or shared [B, d]."""
@@ -270,55 +250,57 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                                                   scale=scale[2 * i][:, None, :])
             h = h + act(z) if residual and i > 0 else act(z)
 
-    def loss_and_hits(y, z):
-        """Per-model mean cross-entropy [S] and per-sample 0/1 hits [S, B], as Keras' loss
-        and accuracy compute them."""
+    def loss_and_hits(y, z):  # per model: mean cross-entropy [S], 0/1 hits [S, B], as Keras
         y = tf.broadcast_to(y, tf.shape(z))
         ce = keras.losses.binary_crossentropy(y, z, from_logits=True)
         return tf.reduce_mean(ce, axis=1), keras.metrics.binary_accuracy(y, tf.sigmoid(z))[..., 0]
 
-    n, n_seeds = len(x_tr), len(seed_list)
-    bsz = min(batch_size, n)
+    n, n_seeds, bsz = len(x_tr), len(seed_list), min(batch_size, len(x_tr))
     steps = math.ceil(n / bsz)
     x_tr, y_tr, x_te, y_te = (tf.constant(a) for a in (x_tr, y_tr, x_te, y_te))
 
     @tf.function
-    def run_epoch(order):  # order: [S, n], one row order per model
-        loss_sum = hit_sum = tf.zeros([n_seeds], x_tr.dtype)
-        for i in tf.range(steps):
-            rows = order[:, i * bsz:(i + 1) * bsz]
-            yb = tf.gather(y_tr, rows)
-            with tf.GradientTape() as tape:
-                loss, hits = loss_and_hits(yb, logits(tf.gather(x_tr, rows), training=True))
-                total = tf.reduce_sum(loss)  # the models are independent: sum their losses
-            grads = tape.gradient(total, weights)
-            opt.apply(grads if clipnorm is None else _clip_per_model(grads, clipnorm), weights)
-            loss_sum += loss * tf.cast(tf.shape(rows)[1], x_tr.dtype)
-            hit_sum += tf.reduce_sum(hits, axis=1)
-        val_loss, val_hits = loss_and_hits(y_te, logits(x_te, training=False))
-        return tf.stack([loss_sum / n, hit_sum / n, val_loss, tf.reduce_mean(val_hits, 1)])
+    def run(orders):  # [k, S, n]: k epochs, a row order per model; returns [k, 4, S] logs
+        out = tf.TensorArray(x_tr.dtype, size=tf.shape(orders)[0])
+        for e in tf.range(tf.shape(orders)[0]):
+            loss_sum = hit_sum = tf.zeros([n_seeds], x_tr.dtype)
+            for i in tf.range(steps):
+                rows = orders[e, :, i * bsz:(i + 1) * bsz]
+                with tf.GradientTape() as tape:
+                    loss, hits = loss_and_hits(tf.gather(y_tr, rows),
+                                               logits(tf.gather(x_tr, rows), training=True))
+                    total = tf.reduce_sum(loss)  # the models are independent: sum their losses
+                grads = tape.gradient(total, weights)
+                opt.apply(grads if clipnorm is None else _clip_per_model(grads, clipnorm),
+                          weights)
+                loss_sum += loss * tf.cast(tf.shape(rows)[1], x_tr.dtype)
+                hit_sum += tf.reduce_sum(hits, axis=1)
+            val_loss, val_hits = loss_and_hits(y_te, logits(x_te, training=False))
+            out = out.write(e, tf.stack([loss_sum / n, hit_sum / n, val_loss,
+                                         tf.reduce_mean(val_hits, 1)]))
+        return out.stack()
 
-    run_epoch = run_epoch.get_concrete_function(tf.TensorSpec([n_seeds, n], tf.int32))
+    run = run.get_concrete_function(tf.TensorSpec([None, n_seeds, n], tf.int32))
 
     def kernel_norms():
         return np.stack([np.abs(k.numpy()).sum(axis=(1, 2)) for k in dense[::2]], axis=1)
 
     rngs = [np.random.default_rng([s, 0x5EED]) for s in seed_list]
     history, norms = [], [kernel_norms()] if kernel_l1 else []
-    for _ in range(epochs):
-        order = np.stack([rng.permutation(n) for rng in rngs])
-        history.append(run_epoch(tf.constant(order, tf.int32)).numpy())
+    per_call = 1 if kernel_l1 else 100  # kernel norms are read after every epoch
+    for start in range(0, epochs, per_call):
+        orders = [[r.permutation(n) for r in rngs] for _ in range(min(per_call, epochs - start))]
+        history.append(run(tf.constant(np.array(orders), tf.int32)).numpy())
         if kernel_l1:
             norms.append(kernel_norms())
-    history = np.stack(history)  # [epochs, 4, S]
+    history = np.concatenate(history)  # [epochs, 4, S]
     final = [loss_and_hits(y, logits(x, training=False)) for x, y in ((x_tr, y_tr), (x_te, y_te))]
     (tr_loss, tr_hits), (te_loss, te_hits) = [(loss.numpy(), tf.reduce_mean(hits, 1).numpy())
                                               for loss, hits in final]
-    name = type(opt).__name__.lower()
     return pd.DataFrame([{
         "depth": depth, "width": width, "activation": activation, "initializer": initializer,
-        "optimizer": name, "learning_rate": float(opt.learning_rate), "batch_norm": batch_norm,
-        "residual": residual, "epochs": epochs, "seed": s,
+        "optimizer": type(opt).__name__.lower(), "learning_rate": float(opt.learning_rate),
+        "batch_norm": batch_norm, "residual": residual, "epochs": epochs, "seed": s,
         "train_accuracy": float(tr_hits[j]), "test_accuracy": float(te_hits[j]),
         "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
         "learned": bool(te_hits[j] >= LEARNED_THRESHOLD),

@@ -182,6 +182,19 @@ def test_weights_a_callback_sets_are_the_ones_trained_on(circles):
     assert model.get_weights()[-1] != 0
 
 
+def test_one_call_for_all_epochs_equals_one_call_per_epoch(circles):
+    """Without callbacks train runs every epoch in one compiled call, with callbacks one call
+    per epoch: the digits are the same."""
+    runs = []
+    for callbacks in ([], [keras.callbacks.Callback()]):
+        seed_everything(4)
+        model = build_mlp(3, activation="relu", initializer="he_uniform", batch_norm=True)
+        h = train(model, *circles, epochs=3, seed=4, callbacks=callbacks)
+        runs.append((h.epoch, h.history, model.get_weights()))
+    assert runs[0][:2] == runs[1][:2]
+    assert all(np.array_equal(a, b) for a, b in zip(runs[0][2], runs[1][2]))
+
+
 def test_early_stopping_stops(circles):
     seed_everything(0)
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=10.0)
@@ -294,6 +307,15 @@ def test_train_many_kernel_l1(circles):
     train(model, *circles, epochs=3, seed=2)
     np.testing.assert_allclose(norms[-1], [np.abs(w).sum() for w in model.get_weights()[::2]],
                                rtol=1e-10)
+
+
+def test_train_many_in_chunks_equals_epoch_by_epoch():
+    """train_many runs 100 epochs per compiled call (one per epoch with kernel_l1)."""
+    chunked, by_epoch = (train_many(1, seeds=[3, 8], epochs=103, kernel_l1=k)
+                         for k in (False, True))
+    for a, b in zip(chunked.itertuples(), by_epoch.itertuples()):
+        assert a.test_loss == b.test_loss and a.train_accuracy == b.train_accuracy
+        assert all(np.array_equal(a.history[k], b.history[k]) for k in KEYS)
 
 
 def test_train_many_columns(circles):
