@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.datasets import make_circles
 from sklearn.preprocessing import MinMaxScaler
 
-from helpers._validate import check_float, check_int
+from helpers.validation import check_float, check_int
 
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 

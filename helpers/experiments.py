@@ -17,12 +17,12 @@ import tensorflow as tf
 from scipy.special import expit
 from scipy.stats import binomtest
 
-from helpers._validate import check_choice, check_float, check_int, check_seeds
 from helpers.gradients import dead_network
 from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, make_initializer
 from helpers.seeding import seed_everything
 from helpers.store import load_or_train, progress_enabled
 from helpers.training import train_many
+from helpers.validation import check_choice, check_float, check_int, check_seeds
 
 #: The grid keys ``sweep`` accepts: arguments of ``build_mlp`` / ``train_many``.
 GRID_KEYS = ("depth", "width", "activation", "initializer", "output_initializer", "optimizer",

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers._validate import check_xy
 from helpers.models import activation_name
+from helpers.validation import check_xy
 
 # Rules of thumb (CS231n; Karpathy's makemore part 3; Glorot & Bengio 2010), tuned in notebook 05.
 TANH_SATURATION = 0.97  #: tanh |a| above this is saturated (tanh' < 0.06); sigmoid a: 1 - a or a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from helpers._validate import check_choice, check_int
+from helpers.validation import check_choice, check_int
 
 #: Hidden-layer activations ``build_mlp`` accepts (Keras names).
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "linear")

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers._validate import check_choice, check_float, check_int, check_seeds
 from helpers.seeding import seed_everything
+from helpers.validation import check_choice, check_float, check_int, check_seeds
 
 #: The recurrent cells :func:`build_recurrent` knows; the gated ones have a memory gate.
 CELLS = ("simple_rnn", "lstm", "gru", "irnn")

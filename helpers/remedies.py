@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers._validate import check_data, check_int, check_seeds
 from helpers.gradients import dead_network, exploding, layer_gradients, vanishing
 from helpers.models import build_mlp
 from helpers.seeding import seed_everything
+from helpers.validation import check_data, check_int, check_seeds
 
 _TABLE = [  # name, activation, initializer, other settings, source
     ("ReLU + He (baseline)", "relu", "he_uniform", {}, "Nair & Hinton 2010; He et al. 2015"),

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from helpers._validate import check_seeds
+from helpers.validation import check_seeds
 
 #: Where the course's tables live (package data: a pip install from git brings them).
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

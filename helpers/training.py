@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers._validate import check_data, check_float, check_int, check_seeds
 from helpers.models import TUTORIAL_INITIALIZER, build_mlp
 from helpers.seeding import seed_everything
+from helpers.validation import check_data, check_float, check_int, check_seeds
 
 #: A run "learned" the two circles at a final test accuracy of at least this: a guess scores
 #: about 0.5 (sd 0.022 on the 500 test points), the models that learn about 0.8.

@@ -16,7 +16,6 @@ import keras
 import matplotlib.figure
 import pandas as pd
 
-from helpers._validate import check_choice, check_float, check_int
 from helpers.data import load_circles
 from helpers.experiments import wilson_ci
 from helpers.gradients import Diagnosis, Finding, GradientMonitor, diagnose
@@ -24,6 +23,7 @@ from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, buil
 from helpers.plots import plot_lab
 from helpers.seeding import seed_everything
 from helpers.training import LEARNED_THRESHOLD, evaluate, train, train_many
+from helpers.validation import check_choice, check_float, check_int
 
 #: The settings' bounds: the widgets cannot leave them, run_lab refuses values outside.
 DEPTH_RANGE = (1, 30)

@@ -1,4 +1,4 @@
-"""Shared fixtures. Importing helpers first quietens TensorFlow's C++ logs."""
+"""Shared fixtures; TensorFlow quiet and identical on every CPU, as in the notebooks."""
 
 import os
 
@@ -7,8 +7,6 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
-
-import helpers  # noqa: E402,F401
 
 # The course trains in float64, as every notebook's setup cell does: identical digits on every CPU.
 keras.config.set_floatx("float64")
