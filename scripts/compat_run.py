@@ -31,9 +31,10 @@ NOTEBOOKS = REPO / "notebooks"
 KERNEL = "python3"
 DEFAULT_BUDGET_S = 120.0
 # Notebooks that may take longer, with the reason (each is a known miss of the 2-minute target):
-# 09 trains its clipping study live (20 twenty-layer networks, 500 epochs each): 196
-# to 315 s locally on 2 cores (the higher figures on a busy machine).
-LONGER_BUDGETS_S = {"09_beyond_relu.ipynb": 480.0}
+# 09 builds about 150 thirty-layer Keras models to inspect them at initialization and trains
+# its clipping study (10 seeds x 2, stacked): 92 s locally on an idle 2-core machine, more
+# with Colab's versions.
+LONGER_BUDGETS_S = {"09_beyond_relu.ipynb": 300.0}
 # Harness only, not the notebook's business: no debugger banner on the kernel's stderr, and
 # the venv's python3 kernelspec before any user-wide one.
 KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
