@@ -30,11 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
 KERNEL = "python3"
 DEFAULT_BUDGET_S = 120.0
-# Notebooks that may take longer, with the reason (each is a known miss of the 2-minute target):
-# 09 builds about 150 thirty-layer Keras models to inspect them at initialization and trains
-# its clipping study (10 seeds x 2, stacked): 92 s locally on an idle 2-core machine, more
-# with Colab's versions.
-LONGER_BUDGETS_S = {"09_beyond_relu.ipynb": 300.0}
+# Notebooks given a margin over the budget, with the reason. 09 builds about 150 thirty-layer
+# Keras models to inspect them at initialization and trains its clipping study (10 seeds x 2,
+# stacked): 103 s measured with Colab's versions on an idle 2-core machine (92 s locally),
+# inside the 2-minute target but close to it; 150 s keeps a busy CI machine from failing it.
+LONGER_BUDGETS_S = {"09_beyond_relu.ipynb": 150.0}
 # Harness only, not the notebook's business: no debugger banner on the kernel's stderr, and
 # the venv's python3 kernelspec before any user-wide one.
 KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
