@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import logging
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -13,7 +12,6 @@ from typing import Any
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from scipy.special import expit
 from scipy.stats import binomtest
 
@@ -95,12 +93,7 @@ def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
     if (floatx := config.pop("floatx")) != keras.config.floatx():
         raise ValueError(f"this configuration was stored in {floatx}, but Keras computes in "
                          f"{keras.config.floatx()}: call keras.config.set_floatx({floatx!r})")
-    logger, level = tf.get_logger(), tf.get_logger().level
-    logger.setLevel(logging.ERROR)  # hides TensorFlow's retracing warnings (on stderr)
-    try:
-        return train_many(**config, seeds=seeds)[["seed", *_RESULTS]]
-    finally:
-        logger.setLevel(level)
+    return train_many(**config, seeds=seeds)[["seed", *_RESULTS]]
 
 
 def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
