@@ -4,7 +4,8 @@ The previous engine is main at commit 5bd0450 (``git archive`` of its ``helpers`
 imported under its own module names); it is skipped, saying why, where git cannot provide
 it. Prints medians and ratios; no pass/fail thresholds (timings on a shared machine are
 noisy). Targets (issue 11): ``train`` >= 1.5x the previous ``train`` and >= 15x plain
-``fit``; ``train_many`` >= 100x plain ``fit`` per model.
+``fit``; ``train_many`` >= 100x plain ``fit`` per model. Also timed: the issue's reference
+design, a Keras training loop written by hand (what a Keras-native ``train`` can hope for).
 Run: ``make bench`` or ``python -m benchmarks.bench_train [--repeats N]``.
 """
 
@@ -26,6 +27,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from helpers import seed_everything  # noqa: E402
 from helpers.data import load_circles  # noqa: E402
@@ -83,6 +86,36 @@ def time_fit(data, seed: int) -> float:
                                    batch_size=32, verbose=0)) * EPOCHS / FIT_EPOCHS
 
 
+def time_keras_loop(data, seed: int) -> float:
+    """Seconds for issue 11's reference: a plain ``tf.function`` loop around the Keras model
+    (``model(x, training=True)``, BinaryCrossentropy, SGD(0.01, 0.9), ``tape.gradient``,
+    ``optimizer.apply``), all epochs in one compiled call, validation loss every epoch, no
+    training metrics: less work than ``train``, the floor of a loop written with Keras."""
+    def run_all():
+        model = _model(seed)
+        (x, y), (x_te, y_te) = [(tf.constant(a), tf.constant(b.reshape(-1, 1).astype(a.dtype)))
+                                for a, b in data]
+        loss_fn, opt = keras.losses.BinaryCrossentropy(), keras.optimizers.SGD(0.01, momentum=0.9)
+        n, bs = len(x), 32
+
+        @tf.function
+        def run(orders):
+            out = tf.TensorArray(x.dtype, size=tf.shape(orders)[0])
+            for e in tf.range(tf.shape(orders)[0]):
+                for i in tf.range((n + bs - 1) // bs):
+                    rows = orders[e, i * bs:(i + 1) * bs]
+                    with tf.GradientTape() as tape:
+                        loss = loss_fn(tf.gather(y, rows), model(tf.gather(x, rows), training=True))
+                    grads = tape.gradient(loss, model.trainable_variables)
+                    opt.apply(grads, model.trainable_variables)
+                out = out.write(e, loss_fn(y_te, model(x_te)))
+            return out.stack()
+
+        rng = np.random.default_rng([seed, 0x5EED])
+        run(tf.constant(np.stack([rng.permutation(n) for _ in range(EPOCHS)]), tf.int32)).numpy()
+    return _time(run_all)
+
+
 def main(repeats: int = 3) -> dict[str, float]:
     """Run the comparison, print a table, and return the medians (seconds per model)."""
     keras.config.set_floatx("float64")
@@ -90,6 +123,7 @@ def main(repeats: int = 3) -> dict[str, float]:
     old = previous_training()
     runners = {
         "plain model.fit": lambda r: time_fit(data, r),
+        "Keras loop by hand (issue 11's reference)": lambda r: time_keras_loop(data, r),
         "helpers.training.train": lambda r: _time(
             lambda: train(_model(r), *data, epochs=EPOCHS, seed=r)),
         f"train_many ({N_SEEDS} seeds), per model": lambda r: _time(
@@ -125,7 +159,12 @@ def main(repeats: int = 3) -> dict[str, float]:
         print(f"{name:<56}{seconds:>9.3f}{fit / seconds:>8.1f}x")
     ratios = {"train vs fit (>= 15x)": fit / med["helpers.training.train"],
               "train_many vs fit (>= 100x)": fit / med[f"train_many ({N_SEEDS} seeds), per model"]}
+    ratios["train vs Keras loop by hand"] = (med["Keras loop by hand (issue 11's reference)"]
+                                             / med["helpers.training.train"])
     if not isinstance(old, str):
+        ratios["Keras loop by hand vs previous train, first call"] = (
+            med[f"previous train ({PREVIOUS}), first call"]
+            / med["Keras loop by hand (issue 11's reference)"])
         for case in ("first call", "runner reused"):
             ratios[f"train vs previous train, {case} (>= 1.5x)"] = (
                 med[f"previous train ({PREVIOUS}), {case}"] / med["helpers.training.train"])

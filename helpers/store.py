@@ -12,7 +12,6 @@ import importlib
 import io
 import json
 import os
-import pkgutil
 import platform
 import subprocess
 import sys
@@ -183,11 +182,6 @@ def trainer_name(train: Trainer) -> str:
         raise TypeError("train must be a module-level function (so `make results` can call "
                         f"it again), got {train!r}")
     return name
-
-
-def import_trainer(name: str) -> Trainer:
-    """The function that ``trainer_name`` named."""
-    return pkgutil.resolve_name(name)
 
 
 def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Iterable[int],

@@ -152,29 +152,11 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     return history
 
 
-def evaluate(model: keras.Model, data: tuple) -> tuple[float, float]:
-    """Return ``(loss, accuracy)`` of a binary classifier on the whole of ``(x, y)``."""
-    x, y = check_data("data", data)
-    p = model(x, training=False)
-    return (float(keras.losses.BinaryCrossentropy()(y, p)),
-            float(tf.reduce_mean(keras.metrics.binary_accuracy(y, p))))
-
-
 def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],
            trainable: bool) -> list[keras.Variable]:
     """One variable per (layer name, attribute), holding that weight of every model."""
     return [keras.Variable(np.stack([getattr(m.get_layer(n), a).numpy() for m in models]),
                            trainable=trainable, name=f"{n}_{a}") for n in names for a in attrs]
-
-
-def _clip_per_model(grads: list[tf.Tensor], clipnorm: float) -> list[tf.Tensor]:
-    """Keras' clipnorm (each gradient to L2 norm <= clipnorm) for every stacked model alone."""
-    out = []
-    for g in grads:
-        l2sum = tf.reduce_sum(tf.square(g), axis=list(range(1, g.shape.rank)), keepdims=True)
-        l2norm = tf.where(l2sum > 0, tf.sqrt(tf.where(l2sum > 0, l2sum, 1.0)), l2sum)
-        out.append(g * clipnorm / tf.maximum(l2norm, clipnorm))
-    return out
 
 
 def train_many(depth: int, width: int = 5, activation: str = "tanh",
@@ -271,8 +253,10 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                                                logits(tf.gather(x_tr, rows), training=True))
                     total = tf.reduce_sum(loss)  # the models are independent: sum their losses
                 grads = tape.gradient(total, weights)
-                opt.apply(grads if clipnorm is None else _clip_per_model(grads, clipnorm),
-                          weights)
+                if clipnorm is not None:  # Keras' clipnorm op, for every stacked model alone
+                    grads = [tf.clip_by_norm(g, clipnorm, axes=list(range(1, g.shape.rank)))
+                             for g in grads]
+                opt.apply(grads, weights)
                 loss_sum += loss * tf.cast(tf.shape(rows)[1], x_tr.dtype)
                 hit_sum += tf.reduce_sum(hits, axis=1)
             val_loss, val_hits = loss_and_hits(y_te, logits(x_te, training=False))

@@ -22,7 +22,7 @@ from helpers.gradients import Diagnosis, Finding, GradientMonitor, diagnose
 from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, build_mlp
 from helpers.plots import plot_lab
 from helpers.seeding import seed_everything
-from helpers.training import LEARNED_THRESHOLD, evaluate, train, train_many
+from helpers.training import LEARNED_THRESHOLD, train, train_many
 from helpers.validation import check_choice, check_float, check_int
 
 #: The settings' bounds: the widgets cannot leave them, run_lab refuses values outside.
@@ -208,7 +208,7 @@ def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
                     learning_rate=s.learning_rate, seed=seed, callbacks=callbacks).history
     if not s.every_epoch:
         monitor.on_epoch_end(s.epochs - 1)
-    (train_loss, train_acc), (test_loss, test_acc) = (evaluate(model, data)
+    (train_loss, train_acc), (test_loss, test_acc) = (model.evaluate(*data, verbose=0)
                                                       for data in (train_data, test_data))
     seeds = pd.DataFrame([{"seed": 0, "train_accuracy": train_acc, "test_accuracy": test_acc,
                            "train_loss": train_loss, "test_loss": test_loss,

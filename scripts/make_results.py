@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import pkgutil
 import sys
 import time
 from pathlib import Path
@@ -35,7 +36,7 @@ def main() -> int:
     import keras
     import pandas as pd
 
-    from helpers.store import RESULTS_DIR, Table, import_trainer, load_or_train
+    from helpers.store import RESULTS_DIR, Table, load_or_train
 
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M")
     out = args.out or RESULTS_DIR / f"recomputed-{stamp}"
@@ -59,7 +60,7 @@ def main() -> int:
         print(f"{name}: {len(configs)} configurations, {len(records)} runs")
         if args.dry_run:
             continue
-        trainer = import_trainer(old.meta()["trainer"])
+        trainer = pkgutil.resolve_name(old.meta()["trainer"])
         start = time.perf_counter()
         for values, seeds in configs.items():
             config = dict(zip(keys, values))
