@@ -16,25 +16,18 @@ def load_circles(n_samples: int = 1000, noise: float = 0.1, random_state: int = 
     """Return ``(x_train, y_train), (x_test, y_test)`` for the two-circles problem.
 
     The defaults reproduce the tutorial: ``make_circles(1000, noise=0.1, random_state=1)``,
-    inputs scaled to [-1, 1] by a MinMaxScaler fitted on *all* points, first ``n_train``
-    rows for training, the rest for testing. ``leak_free=True`` fits the scaler on the
-    training rows only. x is float64 of shape (n, 2); y is int64 of shape (n,), with
-    class 0 the outer circle and class 1 the inner one.
-    Refuses n_samples < 2, noise < 0 and n_train outside (0, n_samples).
-    """
+    inputs scaled to [-1, 1] by a MinMaxScaler fitted on *all* points, the first ``n_train`` rows
+    for training, the rest for testing; ``leak_free=True`` fits the scaler on the training rows
+    only. x: float64, shape (n, 2); y: int64, shape (n,), class 0 the outer circle, 1 the inner.
+    Refuses n_samples < 2, noise < 0 and n_train outside (0, n_samples)."""
     n_samples = check_int("n_samples", n_samples, minimum=2)
     noise = check_float("noise", noise, minimum=0.0)
     random_state = check_int("random_state", random_state, minimum=0, maximum=2**32 - 1)
-    n_train = check_int("n_train", n_train)
-    if not 0 < n_train < n_samples:
-        raise ValueError(f"n_train must be between 1 and n_samples - 1 = {n_samples - 1}, "
-                         f"got {n_train}")
+    n_train = check_int("n_train", n_train, minimum=1, maximum=n_samples - 1)  # two non-empty parts
     if not isinstance(leak_free, bool):
         raise TypeError(f"leak_free must be True or False, got {leak_free!r}")
 
     x, y = make_circles(n_samples=n_samples, noise=noise, random_state=random_state)
-    scaler = MinMaxScaler(feature_range=(-1, 1))
-    scaler.fit(x[:n_train] if leak_free else x)
-    x = scaler.transform(x)
+    x = MinMaxScaler(feature_range=(-1, 1)).fit(x[:n_train] if leak_free else x).transform(x)
     y = y.astype(np.int64)
     return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])

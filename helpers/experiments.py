@@ -146,8 +146,7 @@ def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
     skip = {"seed", "epochs", "history", "dead_layer", "hidden_spread", outcome, *_RESULTS}
     by = [c for c in results if c not in skip] if by is None else [by] if isinstance(
         by, str) else list(by)
-    missing = [c for c in by if c not in results.columns]
-    if missing:
+    if missing := [c for c in by if c not in results.columns]:
         raise ValueError(f"by: unknown column(s) {missing}; results has {list(results.columns)}")
     rows = []
     for key, g in results.groupby(by, sort=False, dropna=False) if by else [((), results)]:

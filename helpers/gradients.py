@@ -73,7 +73,7 @@ def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
         raise ValueError("model must be built from one keras.Input (Sequential or functional "
                          "API) with one output")
     layers = [lay for lay in model.layers if isinstance(lay, keras.layers.Dense)]
-    if not layers:
+    if not layers:  # (no walrus: AutoGraph, tracing the monitor's probe, cannot read it)
         raise ValueError("model has no Dense layers")
     return layers
 

@@ -29,8 +29,7 @@ def _table(df: Any, columns: Sequence[str], what: str) -> pd.DataFrame:
     df = getattr(df, "table", df)
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{what} must be a DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
+    if missing := [c for c in columns if c not in df.columns]:
         raise ValueError(f"{what} has no column(s) {missing}; it has {list(df.columns)}")
     return df
 

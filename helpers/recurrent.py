@@ -122,8 +122,7 @@ def data_seeds(seed: int) -> tuple[int, int]:
 
 
 def _check_settings(settings: dict) -> dict:
-    unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
-    if unknown:
+    if unknown := sorted(set(settings) - set(DEFAULT_SETTINGS)):
         raise TypeError(f"unknown setting(s) {unknown}; allowed: {', '.join(DEFAULT_SETTINGS)}")
     s = {**DEFAULT_SETTINGS, **settings}
     s.update({k: check_int(k, s[k], minimum=1) for k in ("units", "n_train", "epochs",
@@ -152,13 +151,13 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
                          **settings: float | int | None) -> pd.DataFrame:
     """Train one model per seed on the memory task; return one row per seed.
 
-    Per seed: sequences from :func:`data_seeds`, ``seed_everything(seed)``,
-    ``build_recurrent`` (and :func:`set_gate_bias`), Adam on binary cross-entropy with
-    ``model.fit``; ``settings`` override :data:`DEFAULT_SETTINGS`. Columns: ``seed``,
-    ``train_loss`` (last epoch), ``test_accuracy`` (1,000 new sequences), ``learned``,
-    ``log10_grad_ratio_init``/``_trained`` (log10 ||dL/dx_1|| / ||dL/dx_length||, 200 test
-    sequences) and ``radius_init``/``_trained`` (:func:`recurrent_radius`). Refuses an unknown
-    cell or setting, a gate_bias for a cell without gates, length < 2 and bad seeds."""
+    Per seed: sequences from :func:`data_seeds`, ``seed_everything(seed)``, ``build_recurrent``
+    (and :func:`set_gate_bias`), Adam on binary cross-entropy with ``model.fit``; ``settings``
+    override :data:`DEFAULT_SETTINGS`. Columns: ``seed``, ``train_loss`` (last epoch),
+    ``test_accuracy`` (1,000 new sequences), ``learned``, ``log10_grad_ratio_init``/``_trained``
+    (log10 ||dL/dx_1|| / ||dL/dx_length||, 200 test sequences) and ``radius_init``/``_trained``
+    (:func:`recurrent_radius`). Refuses an unknown cell or setting, a gate_bias for a cell
+    without gates, length < 2 and bad seeds."""
     cell, length = check_choice("cell", cell, CELLS), check_int("length", length, minimum=2)
     seeds, s = check_seeds(seeds), _check_settings(settings)
     if s["gate_bias"] is not None and cell not in GATED:

@@ -28,6 +28,7 @@ from helpers.validation import check_seeds
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 Trainer = Callable[[dict, list], pd.DataFrame]
+PROCESS = f"{os.getpid()}@{time.time_ns()}"  #: this process (a later one may get its PID)
 
 
 class TableError(ValueError):
@@ -92,8 +93,7 @@ class Table:
     def _read(self) -> tuple[dict | None, list[dict[str, str]], str]:
         """(description, every row as text, the last row's check); raises TableError naming
         the file and the row when a row fails its check or rows are missing."""
-        meta = self.meta()
-        if meta is None:
+        if (meta := self.meta()) is None:
             if self.csv.exists():
                 raise TableError(f"{self.csv}: its description {self.meta_path.name} is "
                                  "missing, so the table cannot be checked")
@@ -142,10 +142,9 @@ class Table:
                                  f"{columns}; use another table name")
             key = columns[:columns.index("seed") + 1]
             have = {tuple(r[k] for k in key) for r in stored}
-            rows = [r for r in rows if tuple(_text(r.get(k)) for k in key) not in have]
-            if not rows:
+            if not (rows := [r for r in rows if tuple(_text(r.get(k)) for k in key) not in have]):
                 return
-            mine = [r["run"] for r in meta["runs"] if r.get("process") == os.getpid()]
+            mine = [r["run"] for r in meta["runs"] if r.get("process") == PROCESS]
             run = mine[-1] if mine else len(meta["runs"]) + 1
             lines = [] if self.csv.exists() else [columns + ["check"]]
             for row in rows:
@@ -158,7 +157,7 @@ class Table:
                 os.fsync(f.fileno())
             meta["rows"] = len(stored) + len(rows)
             if not mine:
-                meta["runs"].append({"run": run, **_provenance(), "process": os.getpid()})
+                meta["runs"].append({"run": run, **_provenance(), "process": PROCESS})
             tmp = self.meta_path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
             os.replace(tmp, self.meta_path)

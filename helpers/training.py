@@ -1,11 +1,7 @@
-"""Training for the course, with Keras' own training step, many epochs per compiled call.
-
-:func:`train` trains a Keras model as ``model.fit`` does (``model.train_step`` per batch,
-``model.test_step`` for validation, Keras callbacks between epochs), but runs the epochs
-inside one compiled TensorFlow function. :func:`train_many` trains one
-:func:`helpers.models.build_mlp` configuration for many seeds at once: the seeds' weights
-stacked on a leading axis, updated by a Keras optimizer (SGD and Adam act elementwise).
-"""
+"""Training: :func:`train` runs ``model.fit``'s maths (Keras' ``train_step``/``test_step``,
+callbacks between epochs) inside one compiled function; :func:`train_many` trains one
+``build_mlp`` configuration for many seeds at once, their weights stacked on a leading axis
+and updated by a Keras optimizer (SGD and Adam act elementwise)."""
 
 from __future__ import annotations
 
@@ -135,9 +131,8 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     rng = np.random.default_rng([seed, 0x5EED])
     orders = np.stack([rng.permutation(n) if shuffle else np.arange(n) for _ in range(epochs)])
     per_call = 1 if callbacks else epochs  # callbacks see (and may change) every epoch's end
-    history = keras.callbacks.History()
-    hooks = keras.callbacks.CallbackList([*callbacks, history], model=model, epochs=epochs,
-                                         steps=steps, verbose=0)
+    hooks = keras.callbacks.CallbackList(callbacks, add_history=True, model=model,
+                                         epochs=epochs, steps=steps, verbose=0)
     model.stop_training, logs = False, {}
     hooks.on_train_begin()
     for epoch in range(epochs):
@@ -149,7 +144,7 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
         if model.stop_training:
             break
     hooks.on_train_end(logs)
-    return history
+    return model.history  # set by the History callback, as under fit
 
 
 def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],

@@ -4,6 +4,7 @@ when damaged; the committed tables are intact and re-train to the same numbers."
 from __future__ import annotations
 
 import json
+import os
 import pkgutil
 import random
 import re
@@ -90,6 +91,19 @@ def test_rows_are_only_ever_added(results):
     assert meta["rows"] == 4 and meta["trainer"].endswith(":fake_train")
     assert {"date", "commit", "python", "tensorflow", "keras", "numpy", "cpu"} <= set(
         meta["runs"][0])
+
+
+def test_one_provenance_entry_per_process_even_where_a_pid_comes_back(results):
+    load_or_train("t", CONFIGS[:1], [0], fake_train)
+    load_or_train("t", CONFIGS[:1], [1], fake_train)  # the same process: the same entry
+    meta = json.loads((results / "t.json").read_text())
+    assert [r["run"] for r in meta["runs"]] == [1]
+    meta["runs"][0]["process"] = f"{os.getpid()}@0"  # an earlier process with this PID
+    (results / "t.json").write_text(json.dumps(meta))
+    load_or_train("t", CONFIGS[:1], [2], fake_train)
+    meta = json.loads((results / "t.json").read_text())
+    assert [r["run"] for r in meta["runs"]] == [1, 2]
+    assert Table("t").records()[-1]["run"] == 2
 
 
 def _damage(path: Path, how: str) -> None:
