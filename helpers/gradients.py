@@ -178,7 +178,7 @@ class GradientMonitor(keras.callbacks.Callback):
                 i, self.run_dir = i + 1, f"{base}-{i + 1}"
             self._writer = tf.summary.create_file_writer(self.run_dir)
 
-        def probe(x, y, step):  # a fresh function per run: one trace, then compiled calls
+        def probe(x, y, step):  # traced once per run, explicitly: no retracing notice
             g = layer_gradients(model, x, y)
             if self._writer is not None:
                 with self._writer.as_default(step=step):
@@ -189,7 +189,8 @@ class GradientMonitor(keras.callbacks.Callback):
                                           tf.reduce_mean(tf.abs(k)))
             return g
 
-        self._probe, self._batch = tf.function(probe), (tf.constant(x), tf.constant(y))
+        self._batch = (tf.constant(x), tf.constant(y))
+        self._probe = tf.function(probe).get_concrete_function(*self._batch, np.int64(0))
         self._record(0)
 
     def on_epoch_end(self, epoch, logs=None):

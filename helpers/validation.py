@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable
 
+import keras
 import numpy as np
 
 
@@ -63,8 +64,6 @@ def check_seeds(seeds: object, name: str = "seeds") -> list[int]:
 def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.ndarray]:
     """Return (x, y) as arrays of Keras' float type, shapes (n, d) and (n, 1); refuses
     other shapes, empty or non-finite x and labels other than 0/1."""
-    import keras
-
     try:
         x, y = (np.asarray(v, dtype=keras.config.floatx()) for v in (x, y))
     except (TypeError, ValueError) as err:

@@ -140,6 +140,15 @@ def test_monitor_table_shape_and_columns(circles, caplog):
     assert t["dead_share"].isna().all()
 
 
+def test_monitor_in_many_runs_gives_no_retracing_notice(circles, caplog):
+    # The lab makes a new model and monitor per click: TensorFlow warns once a function is
+    # traced again and again, unless each run's probe is traced once, explicitly.
+    (x, y), test = circles
+    for seed in range(7):
+        train(_model(seed), (x, y), test, epochs=1, seed=seed, callbacks=[GradientMonitor(x, y)])
+    assert "retracing" not in caplog.text
+
+
 def test_monitor_numbers_match_direct_computation(circles):
     (x, y), test = circles
     model = _model(1)
