@@ -9,6 +9,8 @@
 #   make site     the reading site in build/site/ (+ requirements-site.txt)
 #   make compat   every notebook under Python 3.13 with Colab's versions (.venv-colab), timed
 #   make readme   refresh the README's table of notebook links
+#   make student  student versions of the notebooks (no solutions) in build/student/
+#   make grade    grade handed-in notebooks: make grade SUBMISSIONS=folder (CSV beside them)
 #   make clean    remove build artefacts (never logs/ or results)
 
 VENV ?= .venv
@@ -38,7 +40,7 @@ TF_ENV := env -u MPLBACKEND TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev lab test execute results bench e2e compat site readme clean
+.PHONY: help install install-dev lab test execute results bench e2e compat site readme clean student grade
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -111,6 +113,15 @@ e2e: install-dev
 
 readme: install-dev
 	$(VPY) scripts/update_readme.py
+
+# Teachers: student versions (solutions removed, checks kept) into a new build/student/, and the
+# grader: every handed-in notebook run top to bottom, one CSV row per student and exercise.
+student: install
+	$(VPY) scripts/student.py
+
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "error: name the folder: make grade SUBMISSIONS=path/to/folder"; exit 2; }
+	$(TF_ENV) $(VPY) scripts/grade.py $(SUBMISSIONS)
 
 # Compatibility tier: Colab's versions on Python 3.13 in their own venv (.venv-colab), the course
 # package installed as Colab installs it (from a build, not editable, with its package data), then

@@ -113,7 +113,8 @@ def number(answer: Any, what: str, minimum: float | None = None,
         try:  # NumPy scalars and 0-d arrays, one-element Series
             answer = float(answer)
         except (TypeError, ValueError):
-            raise Wrong(f"expected {what} as a single number, got {type(answer).__name__}.") from None
+            raise Wrong(f"expected {what} as a single number, "
+                        f"got {type(answer).__name__}.") from None
     value = float(answer)
     if value != value:
         raise Wrong(f"expected {what}, got NaN.")
