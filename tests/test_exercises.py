@@ -76,7 +76,8 @@ def test_exercise_cells_follow_the_pattern(path):
         solution = cells[i + 2]
         assert "solution" in _tags(solution) and solution["cell_type"] == "markdown"
         text = _source(solution)
-        assert text.startswith("<details><summary>Solution") and text.rstrip().endswith("</details>")
+        assert text.startswith("<details><summary>Solution")
+        assert text.rstrip().endswith("</details>")
         code = re.search(r"```python\n(.*?)```", text, re.S)
         assert code and code.group(1).strip() == exercise.solution_code.strip(), (
             f"{exercise.name}: the folded solution's code differs from solution_code")
