@@ -32,8 +32,6 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = re.compile(r"\d+\.\d+\.\d+")
 PIP_LINE = re.compile(r'^(\s*%pip install -q )"([^"]+)"(.*)$', re.MULTILINE)
@@ -112,6 +110,8 @@ def set_install_lines(spec: str, root: Path = ROOT) -> int:
     notebooks changed. Only the line's source changes (outputs do not depend on it); the
     file is written as scripts/execute_notebooks.py writes it. A notebook without the line
     is refused."""
+    import nbformat  # here, not at the top: the workflow's checks run without it
+
     changed = 0
     for path in notebooks(root):
         nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
