@@ -131,7 +131,8 @@ def missing_in_install(nb, site: Path) -> list[str]:
     results = site / "helpers" / "results"
     for table in sorted(tables):
         problems += [f"stored table helpers/results/{table}{suffix}"
-                     for suffix in (".csv", ".json") if not (results / f"{table}{suffix}").is_file()]
+                     for suffix in (".csv", ".json")
+                     if not (results / f"{table}{suffix}").is_file()]
     return problems
 
 

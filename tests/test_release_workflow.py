@@ -81,9 +81,10 @@ def test_workflow_publishes_by_trusted_publishing():
     assert job["permissions"] == {"id-token": "write"}
     assert job["environment"]["name"] == "pypi"
     assert distribution()[0] in job["environment"]["url"]
-    publish = [s for s in job["steps"] if s.get("uses", "").startswith("pypa/gh-action-pypi-publish")]
+    action = "pypa/gh-action-pypi-publish"
+    publish = [s for s in job["steps"] if s.get("uses", "").startswith(action)]
     assert len(publish) == 1
-    assert not {"password", "user"} & set(publish[0].get("with", {})), "no token: trusted publishing"
+    assert not {"password", "user"} & set(publish[0].get("with", {})), "trusted: no token"
     assert not re.search(r"secrets\.", WORKFLOW.read_text(encoding="utf-8"))
 
 
