@@ -156,8 +156,9 @@ def check_notebooks(clone: Path, work: Path, only: str = "[0-9][0-9]_*") -> dict
         if ref not in installs:
             target = work / f"site-{len(installs)}"
             done = pip_install(clone, ref, target)
-            installs[ref] = (target if done.returncode == 0 else None,
-                             (done.stderr or done.stdout).strip()[-600:])
+            said = [ln for ln in (done.stderr or done.stdout).splitlines()
+                    if ln.strip() and "is ignored" not in ln]  # pip's notes on its index
+            installs[ref] = (target if done.returncode == 0 else None, " | ".join(said[-6:]))
         site, error = installs[ref]
         if site is None:
             report[path.name] = [f"`{spec}` does not install (ref {ref!r}): {error}"]
