@@ -83,16 +83,58 @@ def binder_url(repo_url: str, urlpath: str | None = None) -> str:
     return f"{url}?urlpath={urlpath}" if urlpath else url
 
 
-def pip_spec(repo_url: str, name: str | None = None, version: str | None = None) -> str:
-    """What a notebook's setup cell installs: `<name> @ git+<repo_url>@v<version>`.
+#: The git reference the notebooks on `main` install their helpers from: `main` itself, the
+#: branch the Colab badges open, so a notebook always gets the helpers of its own commit.
+MAIN_REF = "main"
+PIP_LINE = re.compile(r"^\s*[%!]pip\s+install\b.*?\"([^\"]+)\"", re.MULTILINE)
 
-    The name and version default to pyproject.toml's: the install pins the release tag the
-    notebook was written for, so a copy saved on Colab keeps working when `main` moves on.
+
+def pip_spec(repo_url: str, name: str | None = None, ref: str = MAIN_REF) -> str:
+    """What a notebook's setup cell installs on `main`: `<name> @ git+<repo_url>@main`.
+
+    The name defaults to pyproject.toml's. Notebooks on `main` install the helpers of `main`
+    (the commit the Colab badge opened); a release commit installs `release_spec()` instead.
     """
-    if name is None or version is None:
-        dist_name, dist_version = distribution()
-        name, version = name or dist_name, version or dist_version
-    return f"{name} @ git+{repo_url}@v{version}"
+    return f"{name or distribution()[0]} @ git+{repo_url}@{ref}"
+
+
+def release_spec(name: str | None = None, version: str | None = None) -> str:
+    """What a notebook's setup cell installs in a release commit: `<name>==<version>` (PyPI).
+
+    scripts/release.py writes it into the commit it tags `v<version>` (which the release
+    workflow publishes to PyPI), and writes `pip_spec()` back afterwards.
+    """
+    dist_name, dist_version = distribution()
+    return f"{name or dist_name}=={version or dist_version}"
+
+
+def install_spec(nb) -> str | None:
+    """The quoted requirement of the first `%pip install "..."` line of a notebook's code."""
+    for _, cell in _code_cells(nb):
+        m = PIP_LINE.search(_source(cell))
+        if m:
+            return m.group(1)
+    return None
+
+
+def spec_ref(spec: str, repo_url: str) -> str:
+    """The git reference whose helpers a requirement installs.
+
+    `<name> @ git+<repo_url>@<ref>` installs `<ref>`; `<name>==<version>` installs the PyPI
+    release built from the tag `v<version>` (.github/workflows/release.yml). ValueError for
+    anything else: another repository, a URL without a reference, another kind of requirement.
+    """
+    name = distribution()[0]
+    m = re.fullmatch(rf"{re.escape(name)} @ git\+{re.escape(repo_url)}@([\w./-]+)", spec)
+    if m:
+        return m.group(1)
+    m = re.fullmatch(rf"{re.escape(name)}==(\d+\.\d+\.\d+)", spec)
+    if m:
+        return f"v{m.group(1)}"
+    raise ValueError(
+        f"install requirement {spec!r} is neither `{name} @ git+{repo_url}@<ref>` "
+        f"nor `{name}==<version>`"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,8 +340,9 @@ def _block_end(lines: list[str], start: int) -> int:
 def check_setup_cell(nb, name: str, repo_url: str) -> list[str]:
     """The one setup cell: install the helpers when `import helpers` fails, then env, imports.
 
-    The install guard is `try: import helpers` / `except ModuleNotFoundError:` with the pinned
-    `%pip install -q "<dist> @ git+<Repository URL>@v<version>"` inside the except block, so the
+    The install guard is `try: import helpers` / `except ModuleNotFoundError:` with
+    `%pip install -q "<dist> @ git+<Repository URL>@main"` (on `main`) or, in a release commit,
+    `%pip install -q "<dist>==<version>"` (pyproject's version) inside the except block, so the
     helpers are installed wherever they are missing (Colab, Kaggle, a JupyterHub...), not only
     on Colab.
     """
@@ -312,7 +355,7 @@ def check_setup_cell(nb, name: str, repo_url: str) -> list[str]:
     src = _source(code[0])
     lines = src.splitlines()
     problems = []
-    spec = pip_spec(repo_url)
+    specs = (pip_spec(repo_url), release_spec())
     # try: / import helpers / except ModuleNotFoundError: (all at the top level of the cell)
     guard = None
     for k, line in enumerate(lines):
@@ -338,9 +381,12 @@ def check_setup_cell(nb, name: str, repo_url: str) -> list[str]:
             "the setup cell must not test for Colab: install whenever `import helpers` fails"
         )
     pips = [k for k, ln in enumerate(lines) if re.match(r"\s*[%!]pip\s+install\b", ln)]
-    good = [k for k in pips if f'"{spec}"' in lines[k]]
+    good = [k for k in pips if any(f'"{spec}"' in lines[k] for spec in specs)]
     if not good:
-        problems.append(f'the setup cell needs `%pip install -q "{spec}"` (from pyproject.toml)')
+        problems.append(
+            f'the setup cell needs `%pip install -q "{specs[0]}"` (on main; a release commit: '
+            f'"{specs[1]}"; both from pyproject.toml)'
+        )
     for k in pips:
         if not (guard and guard[0] < k < guard[1]):
             problems.append(

@@ -9,7 +9,7 @@ import sys
 import nbchecks
 import nbformat
 import pytest
-from nbchecks import CHECKS, REPO, binder_url, colab_url, pip_spec
+from nbchecks import CHECKS, REPO, binder_url, colab_url, pip_spec, release_spec
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 URL = "https://github.com/owner/repo"
@@ -82,6 +82,35 @@ def problems(nb, name=NAME):
 
 def test_good_notebook_passes_every_check():
     assert problems(good_notebook()) == {}
+
+
+def test_a_release_commit_may_install_its_own_release():
+    """scripts/release.py pins the notebooks of the release commit to `<name>==<version>`."""
+    nb = good_notebook()
+    nb.cells[3].source = SETUP.replace(pip_spec(URL), release_spec())
+    assert problems(nb) == {}
+    assert nbchecks.install_spec(nb) == release_spec()
+
+
+@pytest.mark.parametrize("spec, ref", [
+    (pip_spec(URL), "main"),
+    (pip_spec(URL, ref="v1.2.3"), "v1.2.3"),
+    (release_spec(version="1.2.3"), "v1.2.3"),
+])
+def test_spec_ref_names_the_git_reference_installed(spec, ref):
+    assert nbchecks.spec_ref(spec, URL) == ref
+
+
+@pytest.mark.parametrize("spec", [
+    pip_spec("https://github.com/x/y"),
+    pip_spec(URL).replace("@main", ""),
+    release_spec().split("==")[0],
+    release_spec(version="1.2"),
+    "helpers==1.2.3",
+])
+def test_spec_ref_refuses_other_requirements(spec):
+    with pytest.raises(ValueError, match="neither"):
+        nbchecks.spec_ref(spec, URL)
 
 
 def _set(index, source):
@@ -184,10 +213,14 @@ BAD = {
         "check_setup_cell"),
     "pip of another repo": (_set(3, SETUP.replace(URL, "https://github.com/x/y")),
                             "check_setup_cell"),
-    "pip of main, not the release tag": (_set(3, SETUP.replace("@v", "@main#v")),
-                                         "check_setup_cell"),
-    "pip of another version": (
-        _set(3, SETUP.replace(pip_spec(URL), pip_spec(URL, version="0.0.1"))), "check_setup_cell"),
+    "pip of a tag on main": (_set(3, SETUP.replace(pip_spec(URL), pip_spec(URL, ref="v0.2.0"))),
+                             "check_setup_cell"),
+    "pip of another branch": (_set(3, SETUP.replace("@main", "@dev")), "check_setup_cell"),
+    "pip of git without a reference": (_set(3, SETUP.replace("@main", "")), "check_setup_cell"),
+    "pip of another release": (
+        _set(3, SETUP.replace(pip_spec(URL), release_spec(version="0.0.1"))), "check_setup_cell"),
+    "pip of the release, unpinned": (
+        _set(3, SETUP.replace(pip_spec(URL), release_spec().split("==")[0])), "check_setup_cell"),
     "pip of PyPI's unrelated `helpers`": (
         _set(3, SETUP.replace(pip_spec(URL), pip_spec(URL, name="helpers"))), "check_setup_cell"),
     "!pip": (_set(3, SETUP.replace("%pip", "!pip")), "check_setup_cell"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from nbchecks import CHECKS, NOTEBOOKS, repository_url
+from nbchecks import CHECKS, NOTEBOOKS, install_spec, repository_url
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
@@ -42,3 +42,10 @@ def test_notebook_numbers_unique():
     numbers = [p.name[:2] for p in PATHS]
     dupes = sorted({n for n in numbers if numbers.count(n) > 1})
     assert not dupes, f"two notebooks share a number: {dupes}"
+
+
+def test_every_notebook_installs_the_same_helpers():
+    """All on `main` (`@main`) or all pinned to the release (`==<version>`), never a mixture:
+    scripts/release.py rewrites every line at once."""
+    specs = {p.name: install_spec(nbformat.read(p, as_version=4)) for p in PATHS}
+    assert len(set(specs.values())) <= 1, specs

@@ -1,9 +1,9 @@
 """One name and one version everywhere, licences in place: what a learner or a fork relies on.
 
 The version lives in pyproject.toml; helpers.__version__, CITATION.cff and the top entry of
-CHANGELOG.md must say the same, and the notebooks' install line pins the tag v<version>
-(tests/nbchecks.py). When the course package is installed (`make lab`, `pip install -e .`), its
-metadata must match too.
+CHANGELOG.md must say the same; a release commit's notebooks install
+`<name>==<version>` (tests/nbchecks.py, scripts/release.py). When the course package is
+installed (`make lab`, `pip install -e .`), its metadata must match too.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from nbchecks import (
     distribution,
     github_slug,
     pip_spec,
+    release_spec,
     repository_url,
 )
 from nbval.plugin import get_sanitize_patterns
@@ -320,16 +321,20 @@ def test_readme_points_at_the_repository():
     assert "make lab" in readme
 
 
-def test_readme_installs_the_pinned_distribution():
-    """Every `pip install "... @ git+..."` in the README names the distribution and its tag."""
+def test_readme_installs_the_distribution_of_main():
+    """Every `pip install "... @ git+..."` in the README names the distribution and `@main`
+    (what the notebooks on main install); a PyPI install names the distribution too."""
     name, version = distribution()
     readme = _readme()
     spec = pip_spec(repository_url())
-    assert spec == f"{name} @ git+{repository_url()}@v{version}"
+    assert spec == f"{name} @ git+{repository_url()}@main"
     installs = re.findall(r'pip install[^"`\n]*"([^"]+)"', readme)
     assert any(i == spec for i in installs), f"README needs pip install \"{spec}\""
     wrong = [i for i in installs if "git+" in i and i != spec and i != spec.replace(" @", "[tf] @")]
     assert not wrong, f"README installs something else than {spec!r}: {wrong}"
+    pypi = [i for i in installs if "git+" not in i]
+    assert pypi, "README must say what a release's notebooks install (from PyPI)"
+    assert all(re.fullmatch(rf"{name}(\[tf\])?==\S+", i) for i in pypi), pypi
     assert not re.search(r"pip install\s+\S*[\"']?helpers\b", readme), (
         "README must not `pip install helpers` (PyPI's helpers is an unrelated package)"
     )
@@ -337,11 +342,10 @@ def test_readme_installs_the_pinned_distribution():
 
 
 def test_setup_cell_install_line_is_the_leads():
-    """The notebooks' install line, as tests/nbchecks.py builds it from pyproject.toml."""
-    assert pip_spec(repository_url()) == (
-        "vanishing-gradients-course @ "
-        f"git+https://github.com/vanishing-gradients-course/vanishing-gradients@v{distribution()[1]}"
-    )
+    """The notebooks' install lines, as tests/nbchecks.py builds them from pyproject.toml."""
+    url = "https://github.com/vanishing-gradients-course/vanishing-gradients"
+    assert pip_spec(repository_url()) == f"vanishing-gradients-course @ git+{url}@main"
+    assert release_spec() == f"vanishing-gradients-course=={distribution()[1]}"
 
 
 def test_readme_links_every_notebook():
