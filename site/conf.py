@@ -36,6 +36,21 @@ nb_execution_mode = "off"
 nb_ipywidgets_js: dict = {}
 # `<details>` solutions stay raw HTML, so they render folded; headings get link anchors.
 myst_heading_anchors = 3
+# The notebooks' formulas: $...$ inline, $$...$$ displayed, and LaTeX environments
+# (\begin{align} ...) as JupyterLab renders them.
+myst_enable_extensions = ["dollarmath", "amsmath"]
+# $$...$$ inside a paragraph too, as in JupyterLab (MyST's default reads it only on its own lines).
+myst_dmath_double_inline = True
+
+# MathJax renders them in the reader's browser, from the site itself (offline too, and no CDN):
+# MathJax 3.2.2, the version JupyterLab 4 renders with, from the pinned sphinx-mathjax-offline
+# package; course_site copies what the page script loads into _static/mathjax/.
+mathjax_path = "mathjax/tex-chtml.js"
+# MathJax looks only inside the formulas MyST found (the classes MyST sets on them), never at
+# a stray dollar sign in prose or code.
+mathjax3_config = {
+    "options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"},
+}
 
 # GitHub Pages address: https://OWNER.github.io/REPO/ (the README's "Read it online" link).
 _owner, _repo = REPOSITORY_URL.removeprefix("https://github.com/").strip("/").split("/")

@@ -27,6 +27,15 @@ def test_site_tools_are_pinned_apart_from_the_learners():
         assert "sphinx" not in text and "myst" not in text, f"{learner_file} has site tools"
 
 
+def test_the_sites_mathjax_comes_from_a_pinned_package():
+    """The formulas render offline: MathJax is a pinned Python package, not a CDN script."""
+    reqs = (REPO / "requirements-site.txt").read_text(encoding="utf-8")
+    assert re.search(r"^sphinx-mathjax-offline==\d", reqs, re.MULTILINE), reqs
+    conf = (REPO / "site" / "conf.py").read_text(encoding="utf-8")
+    assert re.search(r'^mathjax_path = "mathjax/tex-chtml.js"$', conf, re.MULTILINE)
+    assert re.search(r'^myst_enable_extensions = \[.*"dollarmath"', conf, re.MULTILINE)
+
+
 def test_make_site_builds_with_the_site_script():
     text = (REPO / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^site:.*\binstall\b", text, re.MULTILINE), "make site must install first"
@@ -40,6 +49,13 @@ def test_pages_workflow_publishes_make_site():
     assert any(s.get("run", "").strip() == "make site" for s in steps)
     upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert upload and upload[0]["with"]["path"] == "build/site"
+    # The browser test's screenshots (the formula page at a laptop's and a phone's width) are
+    # kept as the run's artifacts, even when a check failed.
+    keep = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert keep and keep[0].get("if") == "always()", "upload the screenshots, pass or fail"
+    assert keep[0]["with"]["path"] == "build/e2e/*.png"
+    checks = next(s["run"] for s in steps if "pytest" in s.get("run", ""))
+    assert "tests/e2e/test_site.py" in checks and "tests/test_site_math.py" in checks
     deploy = wf["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}

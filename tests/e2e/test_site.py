@@ -9,6 +9,13 @@ solutions are folded; notebook pages carry Colab and Binder launch links for the
 Every internal link found on those pages resolves (200, and its #anchor exists), and the lab's
 page explains that its widgets need a live kernel. A screenshot of the lab page goes to build/e2e/.
 
+The formulas: on every page with one, MathJax (served by the site itself: no request leaves it)
+renders every formula MyST found, none as an error or with an undefined macro, and no TeX source
+($...$, \\(...\\)) is left in the page's text outside code. Every page is then read at a laptop's
+and a phone's width: nothing reaches past the window's edge (wide code, tables and formulas scroll
+inside their own box; printed output wraps), and the page with the most formulas is photographed
+at both widths, into build/e2e/ (CI keeps them as artifacts).
+
 Without the site's tools (requirements-site.txt: `make site` installs them) or without Chromium
 at /usr/bin/chromium (or $E2E_CHROMIUM) the test is skipped, saying why, except when CI=true:
 then it fails, so CI cannot skip it silently.
@@ -47,6 +54,10 @@ BUILD_S = 180
 PAGE_S = 30
 SITE_TOOLS = ("sphinx", "myst_nb", "sphinx_book_theme")
 LAB = "notebooks/08_gradient_flow_lab"
+# Window sizes (CSS pixels) of a laptop and a phone, for the formula page's screenshots.
+VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+# TeX source a reader must not see: $...$, $$...$$, \(...\), \[...\].
+RAW_TEX = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -136,6 +147,79 @@ LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
 # JavaScript: the solutions: summary text and whether each <details> is open.
 DETAILS = """() => [...document.querySelectorAll('article details')].map(d => ({
     summary: d.querySelector('summary')?.innerText.trim() || '', open: d.open}))"""
+# JavaScript: once MathJax has typeset the page, its formulas (the elements MyST marks .math)
+# and what MathJax made of each: rendered (an mjx-container inside), and any error (<merror>, or
+# an undefined macro, which MathJax prints as its name in red). Then the page's text outside code
+# and rendered formulas (in folded solutions too), where no TeX source may be left.
+MATH = r"""async () => {
+    const formulas = [...document.querySelectorAll('article .math')];
+    const errors = [];
+    const mathjax = Boolean(window.MathJax?.startup?.promise);
+    if (formulas.length && mathjax) {
+        await MathJax.startup.promise;
+        for (const item of MathJax.startup.document.math) {
+            const mml = MathJax.startup.toMML(item.root);
+            if (/<merror/.test(mml) || /<mtext mathcolor="red">\\[A-Za-z]+<\/mtext>/.test(mml))
+                errors.push(item.math);
+        }
+    }
+    const walker = document.createTreeWalker(document.querySelector('article'),
+                                             NodeFilter.SHOW_TEXT);
+    const text = [];
+    while (walker.nextNode()) {
+        const el = walker.currentNode.parentElement;
+        if (el && !el.closest('pre, code, script, style, mjx-container'))
+            text.push(walker.currentNode.data);
+    }
+    return {
+        count: formulas.length,
+        mathjax: mathjax,
+        unrendered: formulas.filter(f => !f.querySelector('mjx-container'))
+                            .map(f => f.textContent.trim()),
+        errors: errors,
+        text: text.join(''),
+    };
+}"""
+# JavaScript: the window's width, the page's (wider: it scrolls sideways), and the innermost
+# elements of the article that reach past the window's right edge without a box that scrolls
+# sideways around them (so the reader cannot see their end), with their right edges.
+OVERFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    const scrolls = el => {
+        for (let a = el.parentElement; a; a = a.parentElement)
+            if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true;
+        return false;
+    };
+    const wide = [...document.querySelectorAll('article *')].filter(el => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.right > width + 1 && !scrolls(el);
+    });
+    const innermost = wide.filter(el => !wide.some(o => o !== el && el.contains(o)));
+    return {width: width, scrollWidth: document.documentElement.scrollWidth,
+            wide: innermost.slice(0, 8).map(el => el.tagName.toLowerCase() +
+                [...el.classList].map(c => '.' + c).join('') + ' to ' +
+                Math.round(el.getBoundingClientRect().right) + ' px')};
+}"""
+
+
+def _math_problems(path: str, math: dict) -> list[str]:
+    """What is wrong with a page's formulas, from MATH's answer."""
+    if math["count"] and not math["mathjax"]:
+        return [f"{path}: {math['count']} formulas but no MathJax on the page"]
+    problems = [f"{path}: formula not rendered: {tex!r}" for tex in math["unrendered"]]
+    problems += [f"{path}: MathJax cannot render {tex!r}" for tex in math["errors"]]
+    problems += [f"{path}: TeX source in the page's text: {span!r}"
+                 for span in RAW_TEX.findall(math["text"])]
+    return problems
+
+
+def _screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    shot = SCREENSHOTS / f"{stamp}-{os.getpid()}-{name}.png"
+    page.screenshot(path=str(shot))
+    print("screenshot:", shot.relative_to(REPO))
+    return shot
 
 
 def test_site_in_the_browser(server, chromium):
@@ -145,6 +229,7 @@ def test_site_in_the_browser(server, chromium):
     pages = _course_pages()
     problems: list[str] = []
     links: dict[str, set[str]] = {}  # internal link (no #anchor) -> anchors asked for
+    formulas: dict[str, int] = {}  # page -> number of formulas on it
     external: list[str] = []
 
     def leave_site(route) -> None:
@@ -218,11 +303,30 @@ def test_site_in_the_browser(server, chromium):
                             and "Colab" in text and "Binder" in text):
                         problems.append(f"{path}: no visible note that the lab needs a live "
                                         f"kernel, with Colab and Binder links ({text!r})")
-                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-                    shot = SCREENSHOTS / f"{stamp}-{os.getpid()}-site-lab.png"
-                    page.screenshot(path=str(shot))
-                    print("screenshot:", shot.relative_to(REPO))
+                    _screenshot(page, "site-lab")
+
+                math = page.evaluate(MATH)
+                problems += _math_problems(path, math)
+                if math["count"]:
+                    formulas[path] = math["count"]
+
+            # Every page as a reader sees it on a laptop and on a phone: nothing reaches past
+            # the window; the page with the most formulas is photographed at both widths.
+            assert formulas, "no page shows a formula"
+            shown = max(formulas, key=formulas.get)
+            for name, viewport in VIEWPORTS.items():
+                page.set_viewport_size(viewport)
+                for path in pages:
+                    page.goto(server + path, wait_until="load")
+                    overflow = page.evaluate(OVERFLOW)
+                    if overflow["scrollWidth"] > overflow["width"] or overflow["wide"]:
+                        problems.append(
+                            f"{path} ({name}): {overflow['scrollWidth']} px of page in a "
+                            f"{overflow['width']} px window; cut off: {overflow['wide']}")
+                    if path == shown:
+                        problems += _math_problems(f"{path} ({name})", page.evaluate(MATH))
+                        page.locator("article .math").first.scroll_into_view_if_needed()
+                        _screenshot(page, f"site-math-{name}")
         finally:
             browser.close()
 
