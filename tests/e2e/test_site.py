@@ -282,9 +282,10 @@ def test_site_in_the_browser(server, chromium):
                     solutions = page.evaluate(DETAILS)
                     if not solutions:
                         problems.append(f"{path}: no folded solution")
-                    problems += [f"{path}: solution {d['summary']!r} is not folded"
-                                 for d in solutions
-                                 if d["open"] or not d["summary"].startswith("Solution")]
+                    problems += [f"{path}: solution or answer {d['summary']!r} is not folded"
+                                 for d in solutions if d["open"] or not (
+                                     d["summary"].startswith("Solution")
+                                     or re.match(r"[A-E]\. ", d["summary"]))]
                     launch = set(page.locator("a[href]").evaluate_all(
                         "as => as.map(a => a.getAttribute('href'))"))
                     for want in (colab_url(repo_url, nb),
@@ -341,3 +342,35 @@ def test_site_in_the_browser(server, chromium):
                 problems.append(f"link {url}#{anchor}: no such anchor")
     assert len(links) > len(pages), f"only {len(links)} internal links found"
     assert not problems, "\n".join(problems)
+
+
+def test_concept_question_answers_on_the_site(server, chromium):
+    """A reader without a kernel clicks a concept question's answers and reads the feedback."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.set_default_timeout(PAGE_S * 1000)
+            page.goto(server + _course_pages()[0], wait_until="load")
+            question = page.locator("article p", has_text="Question").first
+            assert question.is_visible()
+            answer = page.locator("summary", has_text=re.compile(r"^[A-E]\\. "))
+            options = page.locator("article details", has=answer)
+            assert options.count() >= 2
+            verdicts = []
+            for i in range(options.count()):
+                option = options.nth(i)
+                body = option.locator(":scope > :not(summary)").first
+                if body.is_visible():
+                    raise AssertionError("an answer's feedback shows before it is clicked")
+                option.locator("summary").click()
+                assert body.is_visible()
+                verdicts.append(body.inner_text().strip()[:1])
+                if len(verdicts) == 1:
+                    option.scroll_into_view_if_needed()
+                    _screenshot(page, "site-concept-question")
+            assert "✔" in verdicts and "✘" in verdicts, verdicts
+        finally:
+            browser.close()
