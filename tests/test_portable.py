@@ -262,3 +262,81 @@ def test_ci_run_is_valid_bash():
     proc = subprocess.run(["bash", "-n", str(REPO / ".ci" / "run")], capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# --------------------------------------------------------------------------- .ci/run
+
+
+def _fake_machine(tmp_path: Path, uid: int, python313: bool) -> tuple[Path, dict[str, str]]:
+    """A copy of .ci/run on a fake fresh machine: make, apt-get, apt-cache, sudo and id record
+    their calls; python3 lacks ensurepip (Debian without python3-venv); python3.13 exists or not.
+    """
+    repo, bin_dir, log = tmp_path / "repo", tmp_path / "bin", tmp_path / "calls.log"
+    (repo / ".ci").mkdir(parents=True)
+    bin_dir.mkdir()
+    (repo / ".ci" / "run").write_text((REPO / ".ci" / "run").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    fakes = {
+        "make": f'echo "make $* PYTHON313=$PYTHON313" >> {log}',
+        "apt-get": f'echo "apt-get $*" >> {log}',
+        "apt-cache": "exit 1",  # this release packages no python3.13
+        "sudo": f'echo "sudo $*" >> {log}; exec "$@"',
+        "id": f'echo {uid}',
+        "python3": 'case "$*" in *ensurepip*) exit 1;; *) echo "Python 3.11.9";; esac',
+    }
+    if python313:
+        fakes["python3.13"] = "exit 0"
+    for name, body in fakes.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        (bin_dir / name).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "CI": "",
+           "LOG": str(log)}
+    return repo / ".ci" / "run", env
+
+
+def _calls(env: dict[str, str]) -> list[str]:
+    path = Path(env["LOG"])
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
+@pytest.mark.parametrize("uid", [0, 1000])
+def test_ci_run_on_a_fresh_machine(tmp_path, uid):
+    """sudo only when not root; the venv module installed when missing; Python 3.13 found on
+    PATH and passed to make; the three stages in order, each timed, and the total."""
+    script, env = _fake_machine(tmp_path, uid, python313=True)
+    proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    calls = _calls(env)
+    install = "env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
+    assert any(c.startswith("apt-get install") and c.endswith("python3-venv") for c in calls)
+    sudo = [c for c in calls if c.startswith("sudo ")]
+    if uid == 0:
+        assert not sudo, calls
+    else:
+        assert f"sudo {install} python3-venv" in sudo, calls
+    makes = [c for c in calls if c.startswith("make ")]
+    python313 = str(tmp_path / "bin" / "python3.13")
+    assert makes == [f"make {t} PYTHON313={python313}" for t in ("site", "test", "compat")]
+    out = proc.stdout
+    for stage in ("machine setup", "make site", "make test", "make compat"):
+        assert re.search(rf"^== {stage}: \d+ s$", out, re.MULTILINE), out
+    assert re.search(r"^== total: \d+ s$", out, re.MULTILINE), out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
+def test_ci_run_without_python_313_stops_before_the_long_stages(tmp_path):
+    script, env = _fake_machine(tmp_path, 0, python313=False)
+    proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1
+    assert "needs Python 3.13" in proc.stdout and "PYTHON313=" in proc.stdout
+    assert not [c for c in _calls(env) if c.startswith("make ")]
+    assert "== total:" in proc.stdout  # the time is printed on failure too
+
+
+def test_no_machine_specific_paths_in_ci_or_makefile():
+    for name in (".ci/run", "Makefile"):
+        text = (REPO / name).read_text(encoding="utf-8")
+        assert not re.search(r"/root/|/home/\w", text), f"{name} names a path of one machine"
