@@ -349,6 +349,17 @@ def test_ci_run_on_a_fresh_machine(tmp_path, uid):
     for stage in ("machine setup", "make site", "make test", "make compat"):
         assert re.search(rf"^== {stage}: \d+ s$", out, re.MULTILINE), out
     assert re.search(r"^== total: \d+ s$", out, re.MULTILINE), out
+    assert "over its budget" not in out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
+def test_ci_run_says_when_it_is_over_its_time_budget(tmp_path):
+    script, env = _fake_machine(tmp_path, 0, python313=True)
+    proc = subprocess.run(["bash", str(script)], env={**env, "CI_BUDGET_S": "-1"},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"^warning: the run took \d+ s, over its budget of -1 s$", proc.stdout,
+                     re.MULTILINE), proc.stdout
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
