@@ -17,8 +17,15 @@ VENV ?= .venv
 PYTHON ?= python3
 # Extra JupyterLab options, e.g. make lab LAB_ARGS="--no-browser --port=8899"
 LAB_ARGS ?=
-# The compatibility tier's Python 3.13 and environment (make compat).
-PYTHON313 ?= $(or $(wildcard /root/.pyenv/versions/3.13.0/bin/python),python3.13)
+# The first working Python $(1) (e.g. 3.13): python$(1) on PATH if it runs (a pyenv shim may be
+# there and not run), else pyenv's newest $(1).x (`pyenv root`, or ~/.pyenv), else the bare name.
+first_python = $(firstword $(foreach p,python$(1) $(lastword $(sort $(wildcard \
+  $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)/versions/$(1).*/bin/python$(1)))),$(if \
+  $(shell $(p) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(1)")' 2>/dev/null \
+  && echo y),$(p))) python$(1))
+# The compatibility tier's Python 3.13 and environment (make compat); searched once, only when
+# make compat needs it (.ci/run finds one first and passes it).
+PYTHON313 ?= $(eval PYTHON313 := $(call first_python,3.13))$(PYTHON313)
 COMPAT_VENV ?= .venv-colab
 # Extra options of scripts/compat_run.py, e.g. COMPAT_ARGS="notebooks/0[1-5]_*.ipynb --budget 120"
 COMPAT_ARGS ?=

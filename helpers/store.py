@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import fcntl
 import hashlib
 import importlib
 import io
@@ -16,7 +15,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +56,49 @@ def _check(previous: str, cells: list[str]) -> str:
     return hashlib.sha256("\x1f".join([previous, *cells]).encode()).hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if missing) for the block, waiting
+    while another process holds it. The standard library's own locks, imported only where they
+    exist (a top-level ``import fcntl`` broke every notebook on Windows): ``fcntl.flock`` on
+    POSIX, ``msvcrt.locking`` on Windows; no dependency is added for this. A Python with
+    neither (WebAssembly builds, which run one process) writes unlocked."""
+    with open(path, "a+b") as f:
+        if sys.platform == "win32":
+            import msvcrt
+
+            f.seek(0)  # msvcrt locks bytes from the current position: the file's first byte
+            while True:
+                try:
+                    msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+                    break
+                except PermissionError:  # held by another process: wait for it
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                f.seek(0)
+                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            try:
+                import fcntl
+            except ImportError:
+                fcntl = None
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file is closed
+            yield
+
+
 def _provenance() -> dict[str, str]:
     """Who made the rows: date, commit (if a git checkout), versions, CPU."""
     commit, cpu = "", platform.processor() or platform.machine()
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         commit = subprocess.run(["git", "-C", str(RESULTS_DIR.parent), "rev-parse", "--short",
-                                 "HEAD"], capture_output=True, text=True, timeout=10).stdout
+                                 "HEAD"], capture_output=True, text=True, encoding="utf-8",
+                                errors="replace", timeout=10).stdout
     with contextlib.suppress(OSError, StopIteration):
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text(
+                   encoding="utf-8", errors="replace")
                    .splitlines() if line.startswith("model name"))
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "commit": commit.strip() or "unknown", "python": platform.python_version(),
@@ -132,8 +166,7 @@ class Table:
         skips rows whose configuration and seed are stored already; records who made them.
         Refuses columns other than the stored ones (TableError)."""
         self.csv.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.csv.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the lock file is closed
+        with _exclusive(self.csv.with_suffix(".lock")):
             meta, stored, previous = self._read()
             meta = meta or {"table": self.name, "trainer": trainer, "columns": columns,
                             "rows": 0, "runs": []}

@@ -48,7 +48,7 @@ def _model(seed, depth=5, **kw):
 
 def _notebook_kernel_gradients():
     """Notebook 05's own ``kernel_gradients`` function, taken from the notebook's code cell."""
-    cells = json.loads(NOTEBOOK_05.read_text())["cells"]
+    cells = json.loads(NOTEBOOK_05.read_text(encoding="utf-8"))["cells"]
     source = next("".join(c["source"]) for c in cells if c["cell_type"] == "code"
                   and "def kernel_gradients" in "".join(c["source"]))
     source = source[:source.index("\n\n\nfor ")]

@@ -157,7 +157,7 @@ def test_every_prose_number_is_printed_or_quoted(path):
 
 
 def test_solution_figures_name_existing_tests():
-    source = (TESTS / "test_solutions.py").read_text()
+    source = (TESTS / "test_solutions.py").read_text(encoding="utf-8")
     for figures in SOLUTION_FIGURES.values():
         for test_name in figures.values():
             assert f"def {test_name}(" in source, test_name

@@ -87,7 +87,7 @@ def test_rows_are_only_ever_added(results):
     load_or_train("t", CONFIGS, [0, 1], fake_train)
     after = (results / "t.csv").read_bytes()
     assert after.startswith(before) and len(after) > len(before)
-    meta = json.loads((results / "t.json").read_text())
+    meta = json.loads((results / "t.json").read_text(encoding="utf-8"))
     assert meta["rows"] == 4 and meta["trainer"].endswith(":fake_train")
     assert {"date", "commit", "python", "tensorflow", "keras", "numpy", "cpu"} <= set(
         meta["runs"][0])
@@ -96,27 +96,27 @@ def test_rows_are_only_ever_added(results):
 def test_one_provenance_entry_per_process_even_where_a_pid_comes_back(results):
     load_or_train("t", CONFIGS[:1], [0], fake_train)
     load_or_train("t", CONFIGS[:1], [1], fake_train)  # the same process: the same entry
-    meta = json.loads((results / "t.json").read_text())
+    meta = json.loads((results / "t.json").read_text(encoding="utf-8"))
     assert [r["run"] for r in meta["runs"]] == [1]
     meta["runs"][0]["process"] = f"{os.getpid()}@0"  # an earlier process with this PID
     (results / "t.json").write_text(json.dumps(meta))
     load_or_train("t", CONFIGS[:1], [2], fake_train)
-    meta = json.loads((results / "t.json").read_text())
+    meta = json.loads((results / "t.json").read_text(encoding="utf-8"))
     assert [r["run"] for r in meta["runs"]] == [1, 2]
     assert Table("t").records()[-1]["run"] == 2
 
 
 def _damage(path: Path, how: str) -> None:
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     if how == "edit":
-        path.write_text(text.replace("1.1", "1.2", 1))
+        path.write_text(text.replace("1.1", "1.2", 1), encoding="utf-8")
     elif how == "truncate":
-        path.write_text("".join(lines[:-1]))
+        path.write_text("".join(lines[:-1]), encoding="utf-8")
     elif how == "partial":
-        path.write_text(text[:-7])
+        path.write_text(text[:-7], encoding="utf-8")
     elif how == "reorder":
-        path.write_text("".join([lines[0], lines[2], lines[1], *lines[3:]]))
+        path.write_text("".join([lines[0], lines[2], lines[1], *lines[3:]]), encoding="utf-8")
 
 
 @pytest.mark.parametrize("how, match", [
