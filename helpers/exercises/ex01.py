@@ -82,7 +82,8 @@ def _judge_3(answer) -> str:
         raise Wrong("that is the plain logistic regression's accuracy: add the column "
                     "x² + y² to both the training and the test inputs before fitting.")
     raise Wrong("not the course's value: add x² + y² as a third column to `x_train` and "
-                "`x_test`, fit `LogisticRegression()` on the training half, score on the test half.")
+                "`x_test`, fit `LogisticRegression()` on the training half, score on the test "
+                "half.")
 
 
 q1 = Exercise(
