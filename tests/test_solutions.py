@@ -60,21 +60,21 @@ def test_02_longer_training_adds_little(circles):
     seed_everything(0)
     model = build_mlp(1)
     h = train(model, *circles, epochs=1000, seed=0).history["val_accuracy"]
-    assert abs(h[-1] - h[499]) <= 0.03
+    assert abs(h[-1] - h[499]) < 0.03  # solution 1: "by less than three hundredths"
     assert h[-1] <= 0.86
 
 
 @pytest.mark.slow
-def test_02_glorot_shallow_network_learns_as_well():
-    assert train_many(1, initializer="glorot_uniform", seeds=SEEDS20).learned.mean() >= 0.95
-
-
-@pytest.mark.slow
-def test_02_the_leak_changes_the_median_by_less_than_a_hundredth():
-    train_lf, test_lf = load_circles(leak_free=True)
-    lf = train_many(1, seeds=SEEDS20, train_data=train_lf, test_data=test_lf)
-    base = train_many(1, seeds=SEEDS20)
-    assert abs(lf.test_accuracy.median() - base.test_accuracy.median()) < 0.01
+@pytest.mark.parametrize("seeds", [range(10), range(10, 20)], ids=["solution", "other seeds"])
+def test_02_glorot_shallow_network_learns_in_every_seed_and_sooner(seeds):
+    # Solution 2: both initializers learn in every seed; Glorot's median first epoch is earlier.
+    medians = {}
+    for init in ("uniform_0_1", "glorot_uniform"):
+        runs = train_many(1, initializer=init, seeds=seeds)
+        assert runs.learned.all(), init
+        medians[init] = np.median([next(e for e, a in enumerate(h["val_accuracy"], 1)
+                                        if a >= LEARNED_THRESHOLD) for h in runs.history])
+    assert medians["glorot_uniform"] < medians["uniform_0_1"]
 
 
 # ------------------------------------------------------------------------------------- 03
