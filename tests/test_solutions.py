@@ -79,34 +79,26 @@ def test_02_glorot_shallow_network_learns_in_every_seed_and_sooner(seeds):
 
 # ------------------------------------------------------------------------------------- 03
 @pytest.mark.slow
-def test_03_more_epochs_rescue_seed_0(circles):
-    # Seed 0 is still below the threshold after 500 epochs and above it after 2,000.
-    seed_everything(0)
-    model = build_mlp(5)
-    h = train(model, *circles, epochs=2000, seed=0).history["val_accuracy"]
-    assert h[499] < LEARNED_THRESHOLD <= h[-1]
-
-
-@pytest.mark.slow
 def test_03_success_falls_from_three_layers_on():
+    # Solution 1: one and two layers learn in every seed, the share falls from three layers on,
+    # five layers do worst (trained here; the solution reads notebook 06's stored runs).
     rates = {d: train_many(d, seeds=SEEDS20).learned.mean() for d in range(1, 6)}
     assert rates[1] == rates[2] == 1.0
-    assert rates[3] < 1.0
-    assert rates[5] <= 0.25
-    assert rates[5] < rates[3]
+    assert rates[2] > rates[3] > rates[4] > rates[5]
+    assert min(rates, key=rates.get) == 5
 
 
-@pytest.mark.slow
-def test_03_shared_initializer_network_fails(circles):
-    seed_everything(1)
-    shared = keras.initializers.RandomUniform(0.0, 1.0)
-    trap = keras.Sequential([keras.Input(shape=(2,))]
-                            + [keras.layers.Dense(5, activation="tanh", kernel_initializer=shared)
-                               for _ in range(5)]
-                            + [keras.layers.Dense(1, activation="sigmoid",
-                                                  kernel_initializer=shared)])
-    h = train(trap, *circles, seed=0).history["val_accuracy"]
-    assert h[-1] < LEARNED_THRESHOLD
+def test_03_only_the_top_layers_start_saturated(circles):
+    # Solution 2 (seed 0, before training): almost no output beyond 0.99 in layers 1-3, a
+    # sizeable share in layers 4 and 5, larger in layer 5.
+    seed_everything(0)
+    model = build_mlp(5)
+    h, shares = circles[0][0], []
+    for layer in model.layers[:5]:
+        h = layer(h).numpy()
+        shares.append((np.abs(h) > 0.99).mean())
+    assert max(shares[:3]) < 0.01
+    assert 0.1 < shares[3] < shares[4]
 
 
 # ------------------------------------------------------------------------------------- 04
