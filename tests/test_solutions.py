@@ -103,21 +103,38 @@ def test_03_only_the_top_layers_start_saturated(circles):
 
 # ------------------------------------------------------------------------------------- 04
 @pytest.mark.slow
-def test_04_relu_with_uniform_weights_fails():
-    assert train_many(5, activation="relu", initializer="uniform_0_1",
-                      seeds=SEEDS20).learned.mean() <= 0.2
+def test_04_relu_with_uniform_weights_ends_at_a_constant_answer(circles):
+    # Solution 1: no seed learns; every run ends exactly at a constant answer's score.
+    y_test = circles[1][1]
+    constant = {round(y_test.mean(), 3), round(1 - y_test.mean(), 3)}
+    runs = train_many(5, activation="relu", initializer="uniform_0_1", seeds=SEEDS20)
+    assert not runs.learned.any()
+    assert set(runs.test_accuracy.round(3)) <= constant
 
 
-@pytest.mark.slow
-def test_04_width_raises_the_success_rate_at_20_layers():
-    rates = [train_many(20, width=w, activation="relu", initializer="he_uniform",
-                        seeds=SEEDS20).learned.mean() for w in (5, 10, 20)]
-    assert rates[0] < rates[1] <= rates[2] + 0.1
-    assert rates[2] >= 0.7
+def test_04_relu_with_uniform_weights_on_other_seeds():
+    # The same claim on seeds 20-29, from notebook 07's stored runs.
+    runs = sweep({"depth": [5], "activation": ["relu"], "initializer": ["uniform_0_1"]},
+                 seeds=range(20, 30), table="07_where_depth_breaks", progress=False)
+    assert not runs.learned.any()
+    assert set(runs.test_accuracy.round(3)) <= {0.496, 0.504}
+
+
+def test_04_width_16_learns_in_every_seed_and_never_starts_dead():
+    # Solution 2 (stored runs, seeds 0-19) and, for the dead share, seeds 0-99.
+    runs = sweep({"depth": [20], "width": [5, 16], "activation": ["relu"],
+                  "initializer": ["he_uniform"]}, seeds=SEEDS20,
+                 table="07_where_depth_breaks", progress=False)
+    rates = runs.groupby("width")["learned"].mean()
+    assert rates[16] == 1.0 > rates[5]
+    dead = dead_at_init(20, width=[5, 16], seeds=range(100)).groupby("width")["dead"].mean()
+    assert dead[16] == 0.0 < dead[5]
 
 
 @pytest.mark.slow
 def test_04_networks_dead_at_initialization_answer_the_same_for_every_input(circles):
+    # Solution 3: the first dead seed's predictions agree to every printed digit (6 decimals);
+    # so do the next dead seeds'.
     dead = dead_at_init(20, width=5, seeds=range(30))
     dead_seeds = dead.loc[dead["dead"], "seed"].tolist()[:3]
     assert dead_seeds
@@ -126,7 +143,7 @@ def test_04_networks_dead_at_initialization_answer_the_same_for_every_input(circ
         model = build_mlp(20, activation="relu", initializer="he_uniform")
         train(model, *circles, seed=seed)
         p = model.predict(circles[1][0], verbose=0)
-        assert p.max() - p.min() < 1e-6
+        assert p.max() - p.min() < 5e-7
 
 
 # ------------------------------------------------------------------------------------- 05
