@@ -11,7 +11,6 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from sklearn.datasets import make_circles
 from sklearn.linear_model import LogisticRegression
 
 from helpers import seed_everything
@@ -24,33 +23,35 @@ from helpers.training import LEARNED_THRESHOLD, train, train_many
 SEEDS20 = range(20)
 
 
-def _ceiling(x, y):
-    r = np.linalg.norm(x, axis=1)
-    ts = np.sort(r[:500])
-    t = ts[int(np.argmax([((r[:500] < t) == y[:500]).mean() for t in ts]))]
-    return ((r[500:] < t) == y[500:]).mean()
-
-
 # ------------------------------------------------------------------------------------- 01
+def _radius_rule_test_accuracy(noise):
+    (x_tr, y_tr), (x_te, y_te) = load_circles(noise=noise)
+    r_tr, r_te = np.linalg.norm(x_tr, axis=1), np.linalg.norm(x_te, axis=1)
+    ts = np.sort(r_tr)
+    t = ts[int(np.argmax([((r_tr < t) == y_tr).mean() for t in ts]))]
+    return ((r_te < t) == y_te).mean()
+
+
 def test_01_more_noise_lowers_the_ceiling():
-    xn, yn = make_circles(n_samples=1000, noise=0.2, random_state=1)
-    x, y = make_circles(n_samples=1000, noise=0.1, random_state=1)
-    assert _ceiling(xn, yn) < _ceiling(x, y) - 0.05
-    assert 0.6 <= _ceiling(xn, yn) <= 0.8
+    # Solution 1: the noise-0.2 ceiling drops well below the noise-0.1 one.
+    assert _radius_rule_test_accuracy(0.2) < _radius_rule_test_accuracy(0.1) - 0.1
 
 
-def test_01_logistic_regression_is_no_better_than_a_constant_guess(circles):
+def test_01_logistic_regression_does_not_beat_a_constant_guess(circles):
     (x_tr, y_tr), (x_te, y_te) = circles
-    assert abs(LogisticRegression().fit(x_tr, y_tr).score(x_te, y_te) - 0.5) < 0.06
+    constant = max(np.bincount(y_te)) / len(y_te)
+    assert LogisticRegression().fit(x_tr, y_tr).score(x_te, y_te) <= constant
 
 
 def test_01_squared_radius_feature_reaches_the_ceiling(circles):
+    # Solution 3: within a hundredth of the radius rule.
     (x_tr, y_tr), (x_te, y_te) = circles
 
     def add_r2(a):
         return np.c_[a, (a ** 2).sum(axis=1)]
 
-    assert LogisticRegression().fit(add_r2(x_tr), y_tr).score(add_r2(x_te), y_te) >= 0.82
+    score = LogisticRegression().fit(add_r2(x_tr), y_tr).score(add_r2(x_te), y_te)
+    assert abs(score - _radius_rule_test_accuracy(0.1)) <= 0.01
 
 
 # ------------------------------------------------------------------------------------- 02
@@ -59,72 +60,81 @@ def test_02_longer_training_adds_little(circles):
     seed_everything(0)
     model = build_mlp(1)
     h = train(model, *circles, epochs=1000, seed=0).history["val_accuracy"]
-    assert abs(h[-1] - h[499]) <= 0.03
+    assert abs(h[-1] - h[499]) < 0.03  # solution 1: "by less than three hundredths"
     assert h[-1] <= 0.86
 
 
 @pytest.mark.slow
-def test_02_glorot_shallow_network_learns_as_well():
-    assert train_many(1, initializer="glorot_uniform", seeds=SEEDS20).learned.mean() >= 0.95
-
-
-@pytest.mark.slow
-def test_02_the_leak_changes_the_median_by_less_than_a_hundredth():
-    train_lf, test_lf = load_circles(leak_free=True)
-    lf = train_many(1, seeds=SEEDS20, train_data=train_lf, test_data=test_lf)
-    base = train_many(1, seeds=SEEDS20)
-    assert abs(lf.test_accuracy.median() - base.test_accuracy.median()) < 0.01
+@pytest.mark.parametrize("seeds", [range(10), range(10, 20)], ids=["solution", "other seeds"])
+def test_02_glorot_shallow_network_learns_in_every_seed_and_sooner(seeds):
+    # Solution 2: both initializers learn in every seed; Glorot's median first epoch is earlier.
+    medians = {}
+    for init in ("uniform_0_1", "glorot_uniform"):
+        runs = train_many(1, initializer=init, seeds=seeds)
+        assert runs.learned.all(), init
+        medians[init] = np.median([next(e for e, a in enumerate(h["val_accuracy"], 1)
+                                        if a >= LEARNED_THRESHOLD) for h in runs.history])
+    assert medians["glorot_uniform"] < medians["uniform_0_1"]
 
 
 # ------------------------------------------------------------------------------------- 03
 @pytest.mark.slow
-def test_03_more_epochs_rescue_seed_0(circles):
-    # Seed 0 is still below the threshold after 500 epochs and above it after 2,000.
-    seed_everything(0)
-    model = build_mlp(5)
-    h = train(model, *circles, epochs=2000, seed=0).history["val_accuracy"]
-    assert h[499] < LEARNED_THRESHOLD <= h[-1]
-
-
-@pytest.mark.slow
 def test_03_success_falls_from_three_layers_on():
+    # Solution 1: one and two layers learn in every seed, the share falls from three layers on,
+    # five layers do worst (trained here; the solution reads notebook 06's stored runs).
     rates = {d: train_many(d, seeds=SEEDS20).learned.mean() for d in range(1, 6)}
     assert rates[1] == rates[2] == 1.0
-    assert rates[3] < 1.0
-    assert rates[5] <= 0.25
-    assert rates[5] < rates[3]
+    assert rates[2] > rates[3] > rates[4] > rates[5]
+    assert min(rates, key=rates.get) == 5
 
 
-@pytest.mark.slow
-def test_03_shared_initializer_network_fails(circles):
-    seed_everything(1)
-    shared = keras.initializers.RandomUniform(0.0, 1.0)
-    trap = keras.Sequential([keras.Input(shape=(2,))]
-                            + [keras.layers.Dense(5, activation="tanh", kernel_initializer=shared)
-                               for _ in range(5)]
-                            + [keras.layers.Dense(1, activation="sigmoid",
-                                                  kernel_initializer=shared)])
-    h = train(trap, *circles, seed=0).history["val_accuracy"]
-    assert h[-1] < LEARNED_THRESHOLD
+def test_03_only_the_top_layers_start_saturated(circles):
+    # Solution 2 (seed 0, before training): almost no output beyond 0.99 in layers 1-3, a
+    # sizeable share in layers 4 and 5, larger in layer 5.
+    seed_everything(0)
+    model = build_mlp(5)
+    h, shares = circles[0][0], []
+    for layer in model.layers[:5]:
+        h = layer(h).numpy()
+        shares.append((np.abs(h) > 0.99).mean())
+    assert max(shares[:3]) < 0.01
+    assert 0.1 < shares[3] < shares[4]
 
 
 # ------------------------------------------------------------------------------------- 04
 @pytest.mark.slow
-def test_04_relu_with_uniform_weights_fails():
-    assert train_many(5, activation="relu", initializer="uniform_0_1",
-                      seeds=SEEDS20).learned.mean() <= 0.2
+def test_04_relu_with_uniform_weights_ends_at_a_constant_answer(circles):
+    # Solution 1: no seed learns; every run ends exactly at a constant answer's score.
+    y_test = circles[1][1]
+    constant = {round(y_test.mean(), 3), round(1 - y_test.mean(), 3)}
+    runs = train_many(5, activation="relu", initializer="uniform_0_1", seeds=SEEDS20)
+    assert not runs.learned.any()
+    assert set(runs.test_accuracy.round(3)) <= constant
 
 
-@pytest.mark.slow
-def test_04_width_raises_the_success_rate_at_20_layers():
-    rates = [train_many(20, width=w, activation="relu", initializer="he_uniform",
-                        seeds=SEEDS20).learned.mean() for w in (5, 10, 20)]
-    assert rates[0] < rates[1] <= rates[2] + 0.1
-    assert rates[2] >= 0.7
+def test_04_relu_with_uniform_weights_on_other_seeds():
+    # The same claim on seeds 20-29, from notebook 07's stored runs.
+    runs = sweep({"depth": [5], "activation": ["relu"], "initializer": ["uniform_0_1"]},
+                 seeds=range(20, 30), table="07_where_depth_breaks", progress=False)
+    assert not runs.learned.any()
+    assert set(runs.test_accuracy.round(3)) <= {0.496, 0.504}
+
+
+def test_04_width_16_learns_in_every_seed_and_never_starts_dead():
+    # Solution 2 (stored runs, seeds 0-19) and, for the dead share, seeds 0-99.
+    runs = sweep({"depth": [20], "width": [5, 16], "activation": ["relu"],
+                  "initializer": ["he_uniform"]}, seeds=SEEDS20,
+                 table="07_where_depth_breaks", progress=False)
+    rates = runs.groupby("width")["learned"].mean()
+    assert rates[16] == 1.0 > rates[5]
+    dead = dead_at_init(20, width=[5, 16], seeds=range(100)).groupby("width")["dead"].mean()
+    assert dead[16] == 0.0 < dead[5]
 
 
 @pytest.mark.slow
 def test_04_networks_dead_at_initialization_answer_the_same_for_every_input(circles):
+    # Solution 3: the first dead seed's predictions agree to every printed digit (6 decimals);
+    # so do the next dead seeds'.
     dead = dead_at_init(20, width=5, seeds=range(30))
     dead_seeds = dead.loc[dead["dead"], "seed"].tolist()[:3]
     assert dead_seeds
@@ -133,7 +143,7 @@ def test_04_networks_dead_at_initialization_answer_the_same_for_every_input(circ
         model = build_mlp(20, activation="relu", initializer="he_uniform")
         train(model, *circles, seed=seed)
         p = model.predict(circles[1][0], verbose=0)
-        assert p.max() - p.min() < 1e-6
+        assert p.max() - p.min() < 5e-7
 
 
 # ------------------------------------------------------------------------------------- 05
