@@ -297,3 +297,66 @@ def test_09_width_16_learns_at_30_layers_where_width_5_does_not():
     assert len([r for r in rows if r["width"] == 16]) == 20
     assert share[16] > 0.5
     assert share[5] == 0
+
+
+# ------------------------------------------------------------------------------------- 10
+def _ratio_10(cell, length, gate_bias=None):
+    from helpers.recurrent import build_recurrent, gradient_through_time, make_sequences, set_gate_bias
+
+    x, y = make_sequences(200, length, seed=12345)
+    seed_everything(0)
+    model = build_recurrent(cell, 16, length)
+    if gate_bias is not None:
+        set_gate_bias(model, gate_bias)
+    g = gradient_through_time(model, x, y)
+    return g[0] / g[-1]
+
+
+def test_10_a_forget_gate_bias_of_2_lies_between_the_default_and_the_open_gate():
+    # Solution 1: orders of magnitude above Keras' default, below the open gate (3).
+    default, two, three = (_ratio_10("lstm", 50, b) for b in (None, 2.0, 3.0))
+    assert 100 * default < two < three
+
+
+def test_10_clipnorm_clips_three_of_five_tensors_and_leaves_a_norm_between_1_and_2():
+    # Solution 2: three of the five gradients are above norm 1 (the output layer's two are not);
+    # after clipnorm=1.0 the whole gradient's norm is between 1 and 2, Keras' SGD step uses
+    # exactly that, and global_clipnorm gives 1.
+    import tensorflow as tf
+
+    from helpers.recurrent import build_recurrent, data_seeds, make_sequences
+
+    x, y = make_sequences(8000, 50, data_seeds(0)[0])
+    seed_everything(0)
+    net = build_recurrent("simple_rnn", 16, 50)
+    u = net.get_layer("recurrent").cell.recurrent_kernel
+    u.assign(3.0 * u.numpy())
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.binary_crossentropy(y[:100, None], net(x[:100])))
+    grads = tape.gradient(loss, net.trainable_variables)
+    norms = [float(tf.norm(g)) for g in grads]
+    assert [n > 1 for n in norms] == [True, True, True, False, False]
+    clipped = float(tf.linalg.global_norm([tf.clip_by_norm(g, 1.0) for g in grads]))
+    assert 1 < clipped < 2
+    assert abs(float(tf.linalg.global_norm(tf.clip_by_global_norm(grads, 1.0)[0])) - 1) < 1e-9
+    before = [v.numpy().copy() for v in net.trainable_variables]
+    keras.optimizers.SGD(0.01, clipnorm=1.0).apply(grads, net.trainable_variables)
+    step = [(b - v.numpy()) / 0.01 for b, v in zip(before, net.trainable_variables)]
+    assert abs(np.sqrt(sum((s ** 2).sum() for s in step)) - clipped) < 1e-6
+
+
+def test_10_doubling_the_length_costs_the_open_gru_little_and_simple_rnn_much():
+    # Solution 3: from 50 to 100 steps the open-gate GRU's ratio falls by less than ten times,
+    # SimpleRNN's by more than a hundred times.
+    gru = [_ratio_10("gru", n, 3.0) for n in (50, 100)]
+    simple = [_ratio_10("simple_rnn", n) for n in (50, 100)]
+    assert gru[0] / gru[1] < 10
+    assert simple[0] / simple[1] > 100
+
+
+def test_10_the_irnn_learned_in_four_of_ten_seeds_at_25_steps():
+    # Solution 4, from the stored runs.
+    from helpers.store import Table
+
+    runs = [r for r in Table("10_recurrent").records() if r["cell"] == "irnn" and r["length"] == 25]
+    assert len(runs) == 10 and sum(r["learned"] for r in runs) == 4
