@@ -78,7 +78,8 @@ def test_3_mistakes():
     assert len(runs) == 20
     share = np.mean([r["learned"] for r in runs])
     assert ex09.q3.check(share).status == "correct"
-    assert "mean test accuracy" in ex09.q3.check(np.mean([r["test_accuracy"] for r in runs])).message
+    mean_accuracy = np.mean([r["test_accuracy"] for r in runs])
+    assert "mean test accuracy" in ex09.q3.check(mean_accuracy).message
     assert "count of seeds" in ex09.q3.check(sum(r["learned"] for r in runs)).message
     assert "width-5" in ex09.q3.check(0.0).message
     assert "one seed's outcome" in ex09.q3.check(1.0).message

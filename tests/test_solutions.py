@@ -270,7 +270,7 @@ def test_09_residual_without_batch_norm_explodes(circles):
 
 def test_09_global_clipnorm_keeps_the_direction_clipnorm_does_not():
     # Solution 2: global_clipnorm scales both gradients by one factor to a global norm of 1;
-    # clipnorm scales only the gradient whose own norm is above 1, and the global norm stays above 1.
+    # clipnorm scales only the gradient whose own norm is above 1; the global norm stays above 1.
     gradients = [np.array([3.0, 0.0, 4.0]), np.array([0.3, 0.4])]
     used = {}
     for name in ("global_clipnorm", "clipnorm"):
@@ -301,7 +301,12 @@ def test_09_width_16_learns_at_30_layers_where_width_5_does_not():
 
 # ------------------------------------------------------------------------------------- 10
 def _ratio_10(cell, length, gate_bias=None):
-    from helpers.recurrent import build_recurrent, gradient_through_time, make_sequences, set_gate_bias
+    from helpers.recurrent import (
+        build_recurrent,
+        gradient_through_time,
+        make_sequences,
+        set_gate_bias,
+    )
 
     x, y = make_sequences(200, length, seed=12345)
     seed_everything(0)

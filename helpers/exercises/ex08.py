@@ -60,7 +60,8 @@ results = {}
 for depth in range(1, 6):
     r = run_lab(depth=depth, activation="tanh", initializer="uniform_0_1", epochs=500)
     results[depth] = r.n_learned == 1
-    print(f"{depth} hidden layer(s): test accuracy {r.test_accuracy:.3f}, learned: {results[depth]}")
+    print(f"{depth} hidden layer(s): test accuracy {r.test_accuracy:.3f}, "
+          f"learned: {results[depth]}")
 first_failing_depth = min(depth for depth, learned in results.items() if not learned)
 print("smallest depth that fails for seed 0:", first_failing_depth)
 ''',

@@ -16,8 +16,13 @@ def _lstm_ratio(gate_bias: float | None) -> float:
     """Seed 0's LSTM at the headline length, before training: ||dL/dx_1|| / ||dL/dx_T|| on the
     notebook's 200 probe sequences (``gate_bias`` None: Keras' default)."""
     from helpers import seed_everything
-    from helpers.recurrent import (HEADLINE_LENGTH, build_recurrent, gradient_through_time,
-                                   make_sequences, set_gate_bias)
+    from helpers.recurrent import (
+        HEADLINE_LENGTH,
+        build_recurrent,
+        gradient_through_time,
+        make_sequences,
+        set_gate_bias,
+    )
 
     x, y = make_sequences(200, HEADLINE_LENGTH, seed=PROBE_SEED)
     seed_everything(0)
@@ -147,14 +152,16 @@ grads = tape.gradient(loss, net3.trainable_variables)
 for v, g in zip(net3.trainable_variables, grads):
     print(f"{v.path:40s} gradient norm {float(tf.norm(g)):.4g}")
 clipnorm_global_norm = float(tf.linalg.global_norm([tf.clip_by_norm(g, 1.0) for g in grads]))
+global_clipped = tf.clip_by_global_norm(grads, 1.0)[0]
 print(f"whole gradient: {float(tf.linalg.global_norm(grads)):.2f} before clipping, "
       f"{clipnorm_global_norm:.3f} after clipnorm=1.0, "
-      f"{float(tf.linalg.global_norm(tf.clip_by_global_norm(grads, 1.0)[0])):.3f} after global_clipnorm=1.0")
+      f"{float(tf.linalg.global_norm(global_clipped)):.3f} after global_clipnorm=1.0")
 # Keras' own clipping agrees: one SGD step with clipnorm=1.0 moves the weights by 0.01 x that
 before = [v.numpy().copy() for v in net3.trainable_variables]
 keras.optimizers.SGD(0.01, clipnorm=1.0).apply(grads, net3.trainable_variables)
 step = [(b - v.numpy()) / 0.01 for b, v in zip(before, net3.trainable_variables)]
-print(f"norm of the gradient Keras' SGD(clipnorm=1.0) used: {np.sqrt(sum((s ** 2).sum() for s in step)):.3f}")
+print("norm of the gradient Keras' SGD(clipnorm=1.0) used:",
+      f"{np.sqrt(sum((s ** 2).sum() for s in step)):.3f}")
 ''',
     mistakes=("per-variable clipnorm confused with global_clipnorm (answer 1)", "the norm before "
               "clipping", "every variable assumed clipped"),
@@ -166,7 +173,12 @@ def _ratio(cell: str, length: int, gate_bias: float | None) -> float:
     """Seed 0's network before training: ||dL/dx_1|| / ||dL/dx_length|| on 200 probe sequences
     of that length (seed 12345, as the notebook draws them)."""
     from helpers import seed_everything
-    from helpers.recurrent import build_recurrent, gradient_through_time, make_sequences, set_gate_bias
+    from helpers.recurrent import (
+        build_recurrent,
+        gradient_through_time,
+        make_sequences,
+        set_gate_bias,
+    )
 
     x, y = make_sequences(200, length, seed=PROBE_SEED)
     seed_everything(0)
@@ -220,7 +232,8 @@ for length in (HEADLINE_LENGTH, 100):
             set_gate_bias(rnn, bias)
         g = gradient_through_time(rnn, x_long, y_long)
         ratios_by_length[cell, length] = g[0] / g[-1]
-        print(f"{cell:10s} {length:3d} steps: gradient at step 1 / at the last step {g[0] / g[-1]:.1e}")
+        print(f"{cell:10s} {length:3d} steps: gradient at step 1 / at the last step "
+              f"{g[0] / g[-1]:.1e}")
 gru_ratio_100 = ratios_by_length["gru", 100]
 ''',
     mistakes=("the ratio the wrong way round (last over first)", "the 50-step value (length "
