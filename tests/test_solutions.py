@@ -19,6 +19,7 @@ from helpers.experiments import dead_at_init, summarize, sweep, wilson_ci
 from helpers.gradients import kernel_gradients
 from helpers.models import build_mlp
 from helpers.training import LEARNED_THRESHOLD, train, train_many
+from helpers.widgets import run_lab
 
 SEEDS20 = range(20)
 
@@ -227,11 +228,25 @@ def test_08_seed_0_stops_learning_at_the_stated_depth():
 
 
 @pytest.mark.slow
-def test_08_width_20_learns_where_width_5_fails_at_20_layers():
-    rates = {w: train_many(20, width=w, activation="relu", initializer="he_uniform",
-                           seeds=range(10)).learned.mean() for w in (5, 20)}
-    assert rates[5] <= 0.5
-    assert rates[20] >= 0.7
+def test_08_the_fix_is_flagged_before_training_yet_learns():
+    # Solution 2: the fix's first hidden layer gets a smaller share of the output layer's
+    # gradient than the tutorial network's, diagnose reports a vanishing gradient, seed 0 learns.
+    fix = run_lab(activation="relu", initializer="he_uniform")
+    tutorial = run_lab(epochs=10)  # only its gradient before training is used
+    flow, flow_tutorial = fix.gradient_flow(0), tutorial.gradient_flow(0)
+    assert flow.iloc[0] / flow.iloc[-1] < flow_tutorial.iloc[0] / flow_tutorial.iloc[-1]
+    assert "vanishing" in fix.diagnosis_before.kinds
+    assert fix.test_accuracy >= LEARNED_THRESHOLD
+
+
+@pytest.mark.slow
+def test_08_adam_changes_the_flow_after_training_not_before():
+    # Solution 3: identical flows before training, different after; Adam's test accuracy higher.
+    adam = run_lab(optimizer="adam", learning_rate=0.001)
+    sgd = run_lab(optimizer="sgd", learning_rate=0.01)
+    assert np.array_equal(adam.gradient_flow(0), sgd.gradient_flow(0))
+    assert not np.array_equal(adam.gradient_flow(), sgd.gradient_flow())
+    assert adam.test_accuracy > sgd.test_accuracy
 
 
 def test_08_the_optimizer_does_not_change_the_gradient_before_training(circles):
@@ -246,26 +261,117 @@ def test_08_the_optimizer_does_not_change_the_gradient_before_training(circles):
 
 # ------------------------------------------------------------------------------------- 09
 def test_09_residual_without_batch_norm_explodes(circles):
-    # Every block adds its output to its input: the signal's variance about doubles per block,
-    # so at 20 layers every gradient is orders of magnitude larger than the plain He network's.
-    sizes = {}
+    # Solution 1: without batch normalization the residual network's loss at initialization is
+    # far above a constant guess's (log 2) and every layer's mean |kernel gradient| is above 1;
+    # the plain He network of the same seed (0) is dead: loss log 2, every gradient 0.
+    sizes, losses = {}, {}
     for residual in (False, True):
         seed_everything(0)
         model = build_mlp(20, activation="relu", initializer="he_uniform", residual=residual)
         sizes[residual] = np.array(list(kernel_gradients(model, circles[0][0], circles[0][1],
                                                          training=True).values()))
-    assert np.min(sizes[True]) > 100 * np.max(sizes[False])
+        losses[residual] = float(keras.losses.BinaryCrossentropy()(
+            circles[0][1][:, None], model(circles[0][0], training=True)))
+    assert losses[True] > 100 * np.log(2)
+    assert np.min(sizes[True]) > 1
+    assert np.all(sizes[False] == 0)
+    assert abs(losses[False] - np.log(2)) < 1e-3
 
 
-@pytest.mark.slow
-def test_09_clipvalue_keeps_the_loss_finite_but_does_not_fix_the_scale(circles):
+def test_09_global_clipnorm_keeps_the_direction_clipnorm_does_not():
+    # Solution 2: global_clipnorm scales both gradients by one factor to a global norm of 1;
+    # clipnorm scales only the gradient whose own norm is above 1; the global norm stays above 1.
+    gradients = [np.array([3.0, 0.0, 4.0]), np.array([0.3, 0.4])]
+    used = {}
+    for name in ("global_clipnorm", "clipnorm"):
+        optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, **{name: 1.0})
+        weights = [keras.Variable(np.zeros_like(g)) for g in gradients]
+        optimizer.apply([keras.ops.convert_to_tensor(g) for g in gradients], weights)
+        used[name] = [-w.numpy() / 0.01 for w in weights]
+    norm = np.sqrt(sum((g ** 2).sum() for g in gradients))
+    for u, g in zip(used["global_clipnorm"], gradients):
+        np.testing.assert_allclose(u, g / norm, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(used["clipnorm"][0], gradients[0] / 5, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(used["clipnorm"][1], gradients[1], rtol=1e-6)
+    assert np.sqrt(sum((u ** 2).sum() for u in used["clipnorm"])) > 1
+
+
+def test_09_width_16_learns_at_30_layers_where_width_5_does_not():
+    # Solution 3, from the stored runs: at 30 layers the width-16 ReLU + He baseline learns in
+    # most of its twenty seeds, the width-5 one in none.
+    from helpers.store import Table
+
+    rows = [r for r in Table("09_beyond_relu").records() if r["depth"] == 30
+            and r["activation"] == "relu" and not r["batch_norm"] and r["optimizer"] is None]
+    share = {w: np.mean([r["learned"] for r in rows if r["width"] == w]) for w in (5, 16)}
+    assert len([r for r in rows if r["width"] == 16]) == 20
+    assert share[16] > 0.5
+    assert share[5] == 0
+
+
+# ------------------------------------------------------------------------------------- 10
+def _ratio_10(cell, length, gate_bias=None):
+    from helpers.recurrent import (
+        build_recurrent,
+        gradient_through_time,
+        make_sequences,
+        set_gate_bias,
+    )
+
+    x, y = make_sequences(200, length, seed=12345)
     seed_everything(0)
-    net = keras.Sequential(
-        [keras.Input(shape=(2,))]
-        + [keras.layers.Dense(5, activation="relu", kernel_initializer=keras.initializers
-                              .VarianceScaling(16.0, "fan_in", "uniform")) for _ in range(20)]
-        + [keras.layers.Dense(1, activation="sigmoid", kernel_initializer=keras.initializers
-                              .VarianceScaling(16.0, "fan_in", "uniform"))])
-    h = train(net, *circles, seed=0, clipvalue=0.5)
-    assert np.all(np.isfinite(h.history["loss"]))
-    assert net.evaluate(*circles[1], verbose=0)[1] < LEARNED_THRESHOLD
+    model = build_recurrent(cell, 16, length)
+    if gate_bias is not None:
+        set_gate_bias(model, gate_bias)
+    g = gradient_through_time(model, x, y)
+    return g[0] / g[-1]
+
+
+def test_10_a_forget_gate_bias_of_2_lies_between_the_default_and_the_open_gate():
+    # Solution 1: orders of magnitude above Keras' default, below the open gate (3).
+    default, two, three = (_ratio_10("lstm", 50, b) for b in (None, 2.0, 3.0))
+    assert 100 * default < two < three
+
+
+def test_10_clipnorm_clips_three_of_five_tensors_and_leaves_a_norm_between_1_and_2():
+    # Solution 2: three of the five gradients are above norm 1 (the output layer's two are not);
+    # after clipnorm=1.0 the whole gradient's norm is between 1 and 2, Keras' SGD step uses
+    # exactly that, and global_clipnorm gives 1.
+    import tensorflow as tf
+
+    from helpers.recurrent import build_recurrent, data_seeds, make_sequences
+
+    x, y = make_sequences(8000, 50, data_seeds(0)[0])
+    seed_everything(0)
+    net = build_recurrent("simple_rnn", 16, 50)
+    u = net.get_layer("recurrent").cell.recurrent_kernel
+    u.assign(3.0 * u.numpy())
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.binary_crossentropy(y[:100, None], net(x[:100])))
+    grads = tape.gradient(loss, net.trainable_variables)
+    norms = [float(tf.norm(g)) for g in grads]
+    assert [n > 1 for n in norms] == [True, True, True, False, False]
+    clipped = float(tf.linalg.global_norm([tf.clip_by_norm(g, 1.0) for g in grads]))
+    assert 1 < clipped < 2
+    assert abs(float(tf.linalg.global_norm(tf.clip_by_global_norm(grads, 1.0)[0])) - 1) < 1e-9
+    before = [v.numpy().copy() for v in net.trainable_variables]
+    keras.optimizers.SGD(0.01, clipnorm=1.0).apply(grads, net.trainable_variables)
+    step = [(b - v.numpy()) / 0.01 for b, v in zip(before, net.trainable_variables)]
+    assert abs(np.sqrt(sum((s ** 2).sum() for s in step)) - clipped) < 1e-6
+
+
+def test_10_doubling_the_length_costs_the_open_gru_little_and_simple_rnn_much():
+    # Solution 3: from 50 to 100 steps the open-gate GRU's ratio falls by less than ten times,
+    # SimpleRNN's by more than a hundred times.
+    gru = [_ratio_10("gru", n, 3.0) for n in (50, 100)]
+    simple = [_ratio_10("simple_rnn", n) for n in (50, 100)]
+    assert gru[0] / gru[1] < 10
+    assert simple[0] / simple[1] > 100
+
+
+def test_10_the_irnn_learned_in_four_of_ten_seeds_at_25_steps():
+    # Solution 4, from the stored runs.
+    from helpers.store import Table
+
+    runs = [r for r in Table("10_recurrent").records() if r["cell"] == "irnn" and r["length"] == 25]
+    assert len(runs) == 10 and sum(r["learned"] for r in runs) == 4
