@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from exercise_support import run_solution
+
 from helpers.checking import grade
 from helpers.exercises import ex06
 from helpers.store import Table

@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-
 from exercise_support import run_solution
+
 from helpers.checking import grade
 from helpers.exercises import ex07
 from helpers.experiments import dead_at_init, wilson_ci
