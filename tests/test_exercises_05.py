@@ -121,3 +121,13 @@ def test_junk_gets_a_clear_message(k):
 def test_untouched_scaffolds_are_not_attempted():
     feedback = grade(ex05.EXERCISES, {q.answer: ... for q in ex05.EXERCISES.values()})
     assert [f.status for f in feedback] == ["not attempted"] * len(ex05.EXERCISES)
+
+
+def test_the_check_measures_in_float64_whatever_the_callers_precision():
+    answer = run_solution("05", ex05.q2)[ex05.q2.answer]
+    keras.config.set_floatx("float32")
+    try:
+        assert ex05.q2.check(answer).status == "correct"
+        assert keras.config.floatx() == "float32"  # and leaves the caller's setting alone
+    finally:
+        keras.config.set_floatx("float64")

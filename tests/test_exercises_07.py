@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import keras
 import pandas as pd
 import pytest
 from exercise_support import run_solution
@@ -105,3 +106,13 @@ def test_junk_gets_a_clear_message(k):
 def test_untouched_scaffolds_are_not_attempted():
     feedback = grade(ex07.EXERCISES, {q.answer: ... for q in ex07.EXERCISES.values()})
     assert [f.status for f in feedback] == ["not attempted"] * len(ex07.EXERCISES)
+
+
+def test_the_check_measures_in_float64_whatever_the_callers_precision():
+    answer = run_solution("07", ex07.q1)[ex07.q1.answer]
+    keras.config.set_floatx("float32")
+    try:
+        assert ex07.q1.check(answer).status == "correct"
+        assert keras.config.floatx() == "float32"  # and leaves the caller's setting alone
+    finally:
+        keras.config.set_floatx("float64")

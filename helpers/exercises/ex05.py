@@ -7,6 +7,8 @@ course's own measurement; each answers in a second or two.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import keras
 import numpy as np
 
@@ -36,8 +38,24 @@ def _relative(value: float, target: float, tolerance: float) -> bool:
     return abs(value - target) <= tolerance * abs(target)
 
 
+@contextmanager
+def _course_precision():
+    """Measure in float64, as every notebook does, whatever the caller's Keras floatx is."""
+    before = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(before)
+
+
 # ------------------------------------------------------------------------------- exercise 1
 def _judge_1(answer) -> str:
+    with _course_precision():
+        return _judge_1_in_float64(answer)
+
+
+def _judge_1_in_float64(answer) -> str:
     (x, y), _ = load_circles()
     grads = list(kernel_gradients(_tutorial_tanh(0), x, y).values())
     hidden, output = grads[:-1], grads[-1]
@@ -94,6 +112,11 @@ print(f"weakest hidden layer: {weakest}, {hidden_grads[weakest]:.3g} against the
 
 # ------------------------------------------------------------------------------- exercise 2
 def _judge_2(answer) -> str:
+    with _course_precision():
+        return _judge_2_in_float64(answer)
+
+
+def _judge_2_in_float64(answer) -> str:
     (x, _), _ = load_circles()
     model = _tutorial_tanh(0)
     z = layer_outputs(model, x, pre_activation=True)["hidden_5"]
@@ -152,6 +175,11 @@ def _verdicts() -> list[list[str]]:
 
 
 def _judge_3(answer) -> str:
+    with _course_precision():
+        return _judge_3_in_float64(answer)
+
+
+def _judge_3_in_float64(answer) -> str:
     kinds = _verdicts()
     share = float(np.mean(["dead_units" in k for k in kinds]))
     value = number(answer, "the share of the ten seeds flagged for dead units", 0)

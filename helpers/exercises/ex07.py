@@ -8,7 +8,9 @@ with :func:`helpers.experiments.wilson_ci`, and compare the learner's number wit
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
+import keras
 import pandas as pd
 
 from helpers.checking import Exercise, Wrong, close, number
@@ -29,8 +31,24 @@ def _relu_runs(depth: int, seeds: range) -> pd.DataFrame:
     return runs.merge(dead[["seed", "dead"]], on="seed")
 
 
+@contextmanager
+def _course_precision():
+    """Measure in float64, as every notebook does, whatever the caller's Keras floatx is."""
+    before = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(before)
+
+
 # ------------------------------------------------------------------------------- exercise 1
 def _judge_1(answer) -> str:
+    with _course_precision():
+        return _judge_1_in_float64(answer)
+
+
+def _judge_1_in_float64(answer) -> str:
     runs = _relu_runs(15, range(30))
     alive = runs[~runs["dead"]]
     rate = float(alive["learned"].mean())
@@ -82,6 +100,11 @@ print(f"all {len(runs_15)} seeds: rate {runs_15['learned'].mean():.3f}")
 
 # ------------------------------------------------------------------------------- exercise 2
 def _judge_2(answer) -> str:
+    with _course_precision():
+        return _judge_2_in_float64(answer)
+
+
+def _judge_2_in_float64(answer) -> str:
     share = float(dead_at_init(20, width=4, seeds=range(100))["dead"].mean())
     value = number(answer, "the share of 100 networks dead at initialization")
     if close(value, share, 0.015):
