@@ -40,7 +40,7 @@ RESULT_WORDS = re.compile(
 
 # Notebooks whose every result sentence must be registered. The others still have their
 # registered claims checked; adding a notebook here makes its unregistered sentences fail.
-ENFORCED = ("01", "02", "03", "04", "06", "08", "09", "10")
+ENFORCED = ("01", "02", "03", "04", "06", "07", "08", "09", "10")
 
 
 def normalise(text: str) -> str:
@@ -1240,3 +1240,174 @@ def relu_halves_the_second_moment(nb):
     )
     assert abs(nb.number(cell, r"E\[z\^2\]: median ([\d.]+)") - 0.5) <= 0.05
     assert abs(nb.number(cell, r"slope 1: median ([\d.]+)") - 0.5) <= 0.05
+
+
+# ------------------------------------------------------------------ notebook 07
+NOT_RESULTS["07"] = {
+    "It found that a five-layer ReLU network with He initialization learns": "reports the tutorial",
+    "Here every setting is trained from 30 seeds": "method",
+    "Count the ReLU networks that are already dead before training starts": "announces the plan",
+    "Settle the tutorial's own open question with a controlled experiment": "announces the plan",
+    "One run *learned* the circles when its final test accuracy is at least": "definition",
+    "Over *n* seeds, *k* of which learned, we report": "method",
+    "All networks have two inputs, hidden layers of five units": "describes the models",
+    "All biases start at zero": "describes the models",
+    "`sweep` trains each configuration with `helpers.training.train_many`": "describes the helper",
+    "Training them all takes a while on a laptop": "describes the stored tables",
+    "reads the rows it needs from that table and trains only the missing ones": "describes the helper",
+    "Nothing stored is ever overwritten": "describes the store (tests/test_store.py)",
+    "`runs` has one row per network": "describes the table",
+    "Hanin (2018) showed that in a ReLU network the size of the gradient fluctuates": "a cited result",
+    "Conclusions drawn from very narrow networks, including most of this course's": "advice",
+    "The tutorial's black stars say: 15 layers learn, 20 do not": "reports the tutorial",
+    "is a statement about a probability, and it takes many seeds to measure it": "method",
+    "showed that a deep, narrow ReLU network can be a constant function": "a cited result",
+    "The probability of this grows with depth and shrinks with width": "the cited result (measured below)",
+    "For each seed it draws exactly the weights that `build_mlp` gives": "describes the helper",
+    "Split the failed networks of each depth into those that were dead": "method",
+    "This notebook does not separate what happens to them": "states a limit",
+    "Now the dead share alone, for more seeds and three widths": "method",
+    "This needs no training, so 100 seeds per setting take only seconds": "method",
+    "The tutorial admitted that it could not tell *why*": "reports the tutorial",
+    "The output layer's initializer depends only on the hidden initializer": "method",
+    "a reading this notebook does not measure": "a reading, said to be one",
+    "Glorot and He scale the weights to the layer's fan-in and centre them on zero": "the cited "
+    "initializers' design",
+    "Each is a rate within a fixed budget, 500 epochs of SGD": "states a limit of the measure",
+}
+
+
+def _depth_rates(nb: Notebook) -> dict[str, dict[int, int]]:
+    rates = {"tanh + U(0, 1)": {}, "tanh + Glorot": {}, "ReLU + He": {}}
+    for d, a, b, c in re.findall(
+        r"^(\d+)\s+(\d+)/30\s+(\d+)/30\s+(\d+)/30", nb.text("a590ba62"), re.M
+    ):
+        for name, k in zip(rates, (a, b, c)):
+            rates[name][int(d)] = int(k)
+    return rates
+
+
+@claim("07", "The interval is the honest part: with 30 seeds even 0 out of 30")
+def zero_of_thirty_bounds_the_rate_near_one_ninth(nb):
+    assert (
+        abs(nb.number("eade1225", r" 0/30 learned -> 95% interval 0.000 to ([\d.]+)") - 1 / 9)
+        < 0.01
+    )
+
+
+@claim(
+    "07",
+    "One or two hidden layers learn with every recipe",
+    "The tutorial's U(0, 1) weights stop working almost at once",
+    "Glorot initialization keeps tanh learning in every seed up to ten layers",
+    "ReLU with He initialization is reliable up to five layers",
+    'there is no depth at which a recipe switches from "learns" to "fails"',
+    'One training run cannot tell whether a depth "works"',
+)
+def rates_slide_with_depth(nb):
+    r = _depth_rates(nb)
+    assert all(r[name][d] >= 29 for name in r for d in (1, 2))
+    u = r["tanh + U(0, 1)"]
+    assert u[3] > 20 and u[5] <= 3 and all(u[d] == 0 for d in (10, 15, 20, 30))
+    g = r["tanh + Glorot"]
+    assert all(g[d] == 30 for d in (1, 2, 3, 5, 10)) and g[10] > g[15] > g[20] > g[30] == 0
+    h = r["ReLU + He"]
+    assert h[5] >= 25 and h[5] > h[10] > h[15] > h[20]
+    assert any(0 < k < 30 for name in r for k in r[name].values() if k not in (0, 30))
+
+
+@claim(
+    "07",
+    "at ten to twenty layers the properly initialized *tanh* network learns more often",
+    "Glorot-initialized tanh networks learned more often than ReLU + He networks at 10 to 20",
+)
+def tanh_glorot_beats_relu_he_at_width_5(nb):
+    r = _depth_rates(nb)
+    assert all(r["tanh + Glorot"][d] > r["ReLU + He"][d] for d in (10, 15, 20))
+    _width_16_turns_round(nb)
+
+
+def _width_16_turns_round(nb: Notebook) -> None:
+    rows = {
+        int(d): [int(x) for x in re.findall(r"(\d+)/20", line)]
+        for d, line in re.findall(r"^(\d+)\s+(.*/20.*)$", nb.text("b7e04189"), re.M)
+    }
+    for d, (t5, r5, t16, r16) in rows.items():
+        assert t16 > t5 and r16 > r5 and r16 >= t16, d
+    assert rows[30][3] > rows[30][2] + 5
+
+
+@claim(
+    "07", "At width 16 the ranking turns round", "Both recipes learn far more often than at width 5"
+)
+def width_16_turns_the_ranking_round(nb):
+    _width_16_turns_round(nb)
+
+
+@claim(
+    "07",
+    "Both of the tutorial's observations are plausible single draws",
+    "A 15-layer ReLU network learns in 14 of 30 seeds",
+    "The tutorial's claim for ReLU + He (15 layers learn, 20 do not) matches single draws",
+)
+def tutorial_depth_claims_are_single_draws(nb):
+    text = nb.text("520073ca")
+    k15 = int(re.search(r"15 layers .*here:\s+(\d+)/30", text).group(1))
+    k20 = int(re.search(r"20 layers .*here:\s+(\d+)/30", text).group(1))
+    assert 5 <= k15 <= 25 and 0 < k20 <= 8
+
+
+@claim(
+    "07",
+    "No network that was dead at initialization learned",
+    "The dead networks account for part of the fall of the ReLU curve",
+    "Up to 20 layers, then, at least half of the failures start alive",
+    "Only at 30 layers are most failures born dead",
+    "A growing share of deep, narrow ReLU networks is dead before training starts",
+    "Up to 20 layers at least half of the failures start alive",
+)
+def dead_networks_explain_part_of_the_failures(nb):
+    counts = re.findall(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$", nb.text("6f842248"), re.M)
+    assert counts and all(int(row[4]) == 0 for row in counts)  # dead_but_learned
+    dead = [int(row[2]) for row in counts]
+    assert dead == sorted(dead) and dead[-1] > 0
+    failed = {
+        int(d): (int(f), int(x), int(a))
+        for d, f, x, a in re.findall(
+            r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+[\d.]+$", nb.text("58239d72"), re.M
+        )
+    }
+    for d in (10, 15, 20):
+        assert failed[d][2] >= failed[d][1], d  # alive >= dead
+    assert failed[30][1] > failed[30][2]
+
+
+@claim(
+    "07",
+    "The share of dead networks grows steadily with depth, and width protects strongly",
+    "At width 10 hardly any network is dead even at 30 layers",
+)
+def dead_share_grows_with_depth_shrinks_with_width(nb):
+    rows = [
+        [float(v) for v in vs.split()]
+        for vs in re.findall(r"^\s*\d+\s+((?:[\d.]+\s+){2}[\d.]+)$", nb.text("16403b33"), re.M)
+    ]
+    for col in range(3):
+        series = [r[col] for r in rows]
+        assert series == sorted(series), col
+    assert all(r[0] >= r[1] >= r[2] for r in rows) and rows[-1][2] <= 0.02
+    assert rows[4][0] > 0.5  # width 3, 10 layers
+
+
+@claim(
+    "07",
+    "With U(0, 1) weights *both* activations fail most of the time",
+    "At five layers the deep tanh network fails because of its U(0, 1) initializer",
+)
+def initializer_not_activation_decides_at_five_layers(nb):
+    text = nb.text("3644b936")
+    relu = [int(k) for k in re.findall(r"(\d+)/30", re.search(r"^relu .*$", text, re.M).group(0))]
+    tanh = [int(k) for k in re.findall(r"(\d+)/30", re.search(r"^tanh .*$", text, re.M).group(0))]
+    # columns: glorot_uniform, he_uniform, uniform_0_1
+    assert relu[2] <= 5 and tanh[2] <= 5
+    assert min(relu[:2] + tanh[:2]) >= 25 and tanh[0] == 30
