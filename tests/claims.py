@@ -112,19 +112,20 @@ class Notebook:
         for c in self.nb.cells:
             if c.cell_type != "markdown":
                 continue
-            text = c.source
-            heading = re.match(r"\s*##[ \t]+(.*)", text)
-            if heading:  # a section starts with a heading cell or a cell that begins with one
-                skipping = heading.group(1).strip().lower() in ("exercises", "further reading")
-            if skipping:
-                continue
-            text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$", "", text, flags=re.M | re.S)
-            text = re.sub(r"<details>.*?</details>", "", text, flags=re.S)
-            text = re.sub(r"^[ \t]*#{1,6}[ \t].*$", "", text, flags=re.M)
-            for sentence in SENTENCE_END.split(text):
-                sentence = normalise(sentence)
-                if sentence:
-                    out.append((c.get("id"), sentence))
+            # a cell may hold several sections: split it at its level-2 headings
+            for part in re.split(r"(?m)^(?=[ \t]*##[ \t])", c.source):
+                heading = re.match(r"\s*##[ \t]+(.*)", part)
+                if heading:
+                    skipping = heading.group(1).strip().lower() in ("exercises", "further reading")
+                if skipping:
+                    continue
+                text = re.sub(r"^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$", "", part, flags=re.M | re.S)
+                text = re.sub(r"<details>.*?</details>", "", text, flags=re.S)
+                text = re.sub(r"^[ \t]*#{1,6}[ \t].*$", "", text, flags=re.M)
+                for sentence in SENTENCE_END.split(text):
+                    sentence = normalise(sentence)
+                    if sentence:
+                        out.append((c.get("id"), sentence))
         return out
 
 
