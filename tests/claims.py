@@ -129,7 +129,9 @@ class Notebook:
         return out
 
 
-SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-Z*_(\[\"'`])|\n[ \t]*\n|\n[ \t]*[-*|][ \t]")
+SENTENCE_END = re.compile(
+    r"(?:(?<=[.!?:])|(?<=[.!?:]\*\*))\s+(?=[A-Z*_(\[\"'`])|\n[ \t]*\n|\n[ \t]*[-*|][ \t]"
+)
 
 
 @dataclass(frozen=True)
@@ -1008,6 +1010,7 @@ NOT_RESULTS["08"] = {
     "Nothing in the lab is hidden": "introduces the check below",
     "Change only what is listed and keep the rest at the defaults": "instructions",
     "**Is it the initializer?**": "an experiment to try (notebook 07 answers it)",
+    "keep `tanh` but use `glorot_uniform`": "an experiment to try (notebook 07 answers it)",
     "The sigmoid's slope is at most 1/4": "the derivative's bound (notebook 05 prints it)",
     "Use them when you want a result you can keep": "advice",
 }
@@ -1519,6 +1522,7 @@ def tanh_and_relu_ranges_at_init_and_after(nb):
     "05",
     "**The slope of tanh is at most 1 and drops fast.**",
     "**U(0, 1) weights are all positive.**",
+    "so the pre-activations z grow layer by layer, and tanh lands in its flat tails",
 )
 def tanh_slope_drops_and_pre_activations_grow(nb):
     assert nb.number("68181016", r"z = 2: tanh'\(z\) = ([\d.]+)") < 0.1
