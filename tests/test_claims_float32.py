@@ -53,6 +53,14 @@ def test_07_relu_he_slides_with_depth_and_tanh_glorot_leads_at_width_5():
     assert glorot_10 >= relu_10  # 07: 30/30 against 19/30
 
 
+def test_09_only_residual_batch_norm_trains_at_30_layers():
+    plain = train_many(30, activation="relu", initializer="he_uniform", seeds=SEEDS)
+    fixed = train_many(30, activation="relu", initializer="he_uniform", seeds=SEEDS,
+                       batch_norm=True, residual=True)
+    assert plain.learned.mean() <= 0.2                         # 09: 0.00
+    assert fixed.learned.mean() >= 0.7                         # 09: 1.00
+
+
 def test_10_simple_rnn_falls_behind_as_the_sequences_grow():
     # Notebook 10's float64 headline at 50 steps is a count on 10 seeds; notebook 10 states the
     # conclusion as a trend over lengths, which is what must survive float32 and new seeds.
