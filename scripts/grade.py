@@ -54,10 +54,13 @@ def _number(path: Path) -> str | None:
 def _errored_exercises(nb) -> dict[str, str]:
     """Exercise number -> "Name: message" for scaffold cells that raised."""
     errors = {}
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or "exercise" not in cell.metadata.get("tags", []):
             continue
-        match = re.search(r"#\s*Exercise\s+(\d+)", cell.source)
+        # The number from the scaffold's comment, or else from the check cell right after it.
+        following = nb.cells[i + 1].source if i + 1 < len(nb.cells) else ""
+        match = (re.search(r"#\s*Exercise\s+(\d+)", cell.source)
+                 or re.search(r"\.q(\d+)\.check\(", following))
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and match:
                 errors[match.group(1)] = f"{output['ename']}: {output['evalue']}"[:200]
