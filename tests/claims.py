@@ -112,6 +112,10 @@ class Notebook:
         for c in self.nb.cells:
             if c.cell_type != "markdown":
                 continue
+            if "quiz" in c.get("metadata", {}).get("tags", []):
+                # A concept question: its stem asks, its answers' feedback sits in <details>
+                # (like the solutions', not registered here: see CONTRIBUTING).
+                continue
             # a cell may hold several sections: split it at its level-2 headings
             for part in re.split(r"(?m)^(?=[ \t]*##[ \t])", c.source):
                 heading = re.match(r"\s*##[ \t]+(.*)", part)
