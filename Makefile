@@ -164,7 +164,7 @@ canary:
 	$(CANARY_VENV)/bin/python -m pip install --upgrade ".[tf]" $(CANARY_TOOLS)
 	@mkdir -p $(CANARY_DIR)
 	$(CANARY_VENV)/bin/python -m pip freeze --all > $(CANARY_DIR)/pip-freeze.txt
-	$(CANARY_VENV)/bin/python scripts/compat_run.py --title "Canary: the newest releases" \
+	$(CANARY_VENV)/bin/python scripts/compat_run.py --title "Canary: the newest releases" --deprecations \
 	  --report $(CANARY_DIR)/report.md $(CANARY_ARGS)
 
 # Build artefacts only: never logs/ or results.

@@ -15,7 +15,9 @@ from here: silencing TensorFlow is the notebook's own setup cell's job, as it is
 At the end a table gives each notebook's status (clean, or what failed: error, stderr, over
 budget), its wall time and its kernel's CPU time (on a busy machine the wall time grows, the CPU
 time does not); the exit status is 1 if any failed. With --report the same table goes to a
-Markdown file, with the versions the run got and every problem in full.
+Markdown file, with the versions the run got and every problem in full. With --deprecations the
+kernel also shows deprecation warnings raised from the helpers' code (hidden by Python outside
+__main__), so they count as stderr: the canary uses it, to hear of a break before it comes.
 """
 
 from __future__ import annotations
@@ -104,6 +106,24 @@ def _stderr_problems(nb) -> list[str]:
                 problems.append(f"cell {index + 1} wrote to stderr: {first.strip()[:100]!r}")
                 break
     return problems
+
+
+def deprecation_filters(package: str = "helpers") -> str:
+    """A PYTHONWARNINGS value showing DeprecationWarning and PendingDeprecationWarning raised
+    from every module of ``package`` (found, not imported, in this environment). Python hides
+    them outside ``__main__``, so a release deprecating what the helpers call would stay silent
+    until it breaks. Refuses a package this environment does not have."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"package must be an installed package, got {package!r}")
+    modules = [package] + sorted(
+        f"{package}.{py.stem}" for folder in spec.submodule_search_locations
+        for py in Path(folder).glob("*.py") if py.stem != "__init__"
+    )
+    return ",".join(f"default::{category}:{module}" for module in modules
+                    for category in ("DeprecationWarning", "PendingDeprecationWarning"))
 
 
 def run(path: Path, budget_s: float) -> Result:
@@ -252,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
         "--report", type=Path, help="also write the run as Markdown to this file (folder made)"
     )
     parser.add_argument(
+        "--deprecations", action="store_true",
+        help="also show (and so fail on) deprecation warnings raised from the helpers' code",
+    )
+    parser.add_argument(
         "--title", default="Notebooks run top to bottom",
         help="the report's heading, naming the tier (e.g. 'Canary: newest releases')",
     )
@@ -273,12 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     for var in UNSET:
         os.environ.pop(var, None)
     os.environ.update(KERNEL_ENV)
+    if args.deprecations:
+        os.environ["PYTHONWARNINGS"] = deprecation_filters()
     _check_kernel()
     versions = _versions()
     print(f"{args.title}. Python {platform.python_version()}, "
           + ", ".join(f"{name} {v}" for name, v in versions.items()) + f"; {os.cpu_count()} cores")
     header = (f"{platform.platform()}, {os.cpu_count()} cores; budget {args.budget:.0f} s per "
-              "notebook; fresh kernel each; nothing is saved.")
+              "notebook; fresh kernel each; nothing is saved"
+              + ("; deprecation warnings from the helpers shown." if args.deprecations else "."))
     print(f"Budget: {args.budget:.0f} s per notebook; fresh kernel each; nothing is saved.\n")
 
     results = []

@@ -88,6 +88,8 @@ def test_make_canary_runs_every_notebook_with_the_compat_runner_and_writes_a_rep
     assert len(runs) == 1, recipe
     args = runs[0]
     assert "--report $(CANARY_DIR)/report.md" in args and "--title" in args
+    # Deprecations raised from the helpers count too: the next release's break, heard early.
+    assert "--deprecations" in args
     assert "$(CANARY_ARGS)" in args
     assert "pip freeze" in recipe and "$(CANARY_DIR)/pip-freeze.txt" in recipe
     assert _variable("CANARY_DIR") == "build/canary"

@@ -93,3 +93,20 @@ def test_report_must_name_a_file(tmp_path):
     nb = _notebook(tmp_path / "01_a.ipynb", "x = 1")
     assert "--report must name a file" in _run(nb, "--report", tmp_path).stderr
     assert "--title must not be empty" in _run(nb, "--title", " ").stderr
+
+
+def test_deprecations_from_the_helpers_are_shown_only_with_the_option(tmp_path):
+    """Python hides a DeprecationWarning raised from the helpers; --deprecations (the canary's)
+    shows it, so it counts as stderr. One raised from another package stays hidden."""
+    nb = _notebook(
+        tmp_path / "01_dep.ipynb",
+        "import warnings\n"
+        "warnings.warn_explicit('old api', DeprecationWarning, 'data.py', 1,\n"
+        "                       module='helpers.data')",
+        "warnings.warn_explicit('other', DeprecationWarning, 'x.py', 1, module='somewhere.else')",
+    )
+    assert _run(nb).returncode == 0
+    shown = _run(nb, "--deprecations")
+    assert shown.returncode == 1
+    assert "cell 2 wrote to stderr: 'data.py:1: DeprecationWarning: old api'" in shown.stdout
+    assert "other" not in shown.stdout
