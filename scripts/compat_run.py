@@ -4,7 +4,7 @@ Two tiers use it, each from its own venv: `make compat` (Colab's versions, .venv
 and `make canary` (the newest release of every dependency, a fresh .venv-canary; see the Makefile):
     .venv-colab/bin/python scripts/compat_run.py                     # every notebooks/NN_*.ipynb
     .venv-colab/bin/python scripts/compat_run.py notebooks/0[1-5]_*.ipynb --budget 120
-    .venv-canary/bin/python scripts/compat_run.py --title "Canary" --report build/canary/report.md
+    .venv-canary/bin/python scripts/compat_run.py --deprecations --report build/canary/report.md
 
 Each notebook runs in a fresh `python3` kernel of the interpreter that runs this script, with
 notebooks/ as working directory, and is never saved. A notebook fails when a cell raises, when
