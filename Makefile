@@ -8,6 +8,7 @@
 #   make e2e      only the browser test (JupyterLab + headless Chromium)
 #   make site     the reading site in build/site/ (+ requirements-site.txt)
 #   make compat   every notebook under Python 3.13 with Colab's versions (.venv-colab), timed
+#   make canary   every notebook on the newest release of every dependency (fresh .venv-canary)
 #   make readme   refresh the README's table of notebook links
 #   make student  student versions of the notebooks (no solutions) in build/student/
 #   make grade    grade handed-in notebooks: make grade SUBMISSIONS=folder (CSV beside them)
@@ -29,6 +30,15 @@ PYTHON313 ?= $(eval PYTHON313 := $(call first_python,3.13))$(PYTHON313)
 COMPAT_VENV ?= .venv-colab
 # Extra options of scripts/compat_run.py, e.g. COMPAT_ARGS="notebooks/0[1-5]_*.ipynb --budget 120"
 COMPAT_ARGS ?=
+# The canary (make canary): the newest Python the course supports, where the newest releases of
+# its dependencies install (some drop the oldest Pythons first); its venv, made afresh each run;
+# its report folder; extra options of scripts/compat_run.py, as COMPAT_ARGS.
+CANARY_PYTHON ?= $(PYTHON313)
+CANARY_VENV ?= .venv-canary
+CANARY_DIR ?= build/canary
+CANARY_ARGS ?=
+# What running the notebooks needs beyond the course package: a kernel and the notebook client.
+CANARY_TOOLS := ipykernel nbclient nbformat
 
 BIN := $(VENV)/bin
 VPY := $(BIN)/python
@@ -47,7 +57,7 @@ TF_ENV := env -u MPLBACKEND TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev lab test execute results bench e2e compat site readme clean student grade
+.PHONY: help install install-dev lab test execute results bench e2e compat canary site readme clean student grade
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -153,11 +163,33 @@ compat: $(COMPAT_STAMP)
 	$(COMPAT_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .
 	$(COMPAT_VENV)/bin/python scripts/compat_run.py $(COMPAT_ARGS)
 
+# Canary tier: will the next releases break the course? A fresh venv (.venv-canary, removed and
+# made again each run) gets the newest release of every dependency, unpinned, by the install a
+# learner types: the course package (built, not editable, with its package data) and its `tf`
+# extra, plus the kernel tools; then every notebook runs as in make compat. The report (versions,
+# per notebook clean/error/stderr and time) goes to $(CANARY_DIR)/report.md, pip freeze beside it.
+# Not part of make test or .ci/run: a release nobody here controls must not block a submission;
+# .github/workflows/canary.yml runs it weekly and opens an issue when it fails.
+canary:
+	@$(CANARY_PYTHON) -c '$(PY_OK)' 2>/dev/null || { \
+	  echo "error: make canary needs Python $(SUPPORTED), but CANARY_PYTHON=$(CANARY_PYTHON) is" \
+	       "$$($(CANARY_PYTHON) --version 2>&1 || echo 'not found')."; \
+	  echo "       Run: make canary CANARY_PYTHON=/path/to/python3.13"; \
+	  exit 1; }
+	rm -rf $(CANARY_VENV) $(CANARY_DIR)
+	$(CANARY_PYTHON) -m venv $(CANARY_VENV)
+	$(CANARY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CANARY_VENV)/bin/python -m pip install --upgrade ".[tf]" $(CANARY_TOOLS)
+	@mkdir -p $(CANARY_DIR)
+	$(CANARY_VENV)/bin/python -m pip freeze --all > $(CANARY_DIR)/pip-freeze.txt
+	$(CANARY_VENV)/bin/python scripts/compat_run.py --title "Canary: the newest releases" --deprecations \
+	  --report $(CANARY_DIR)/report.md $(CANARY_ARGS)
+
 # Build artefacts only: never logs/ or results.
 clean:
 	rm -rf build/ dist/ *.egg-info .pytest_cache .ruff_cache
-	find . \( -path ./$(VENV) -o -path ./$(COMPAT_VENV) \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
-	find . \( -path ./$(VENV) -o -path ./$(COMPAT_VENV) \) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(COMPAT_VENV) -o -path ./$(CANARY_VENV) \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . \( -path ./$(VENV) -o -path ./$(COMPAT_VENV) -o -path ./$(CANARY_VENV) \) -prune -o -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
 
 # The reading site (Sphinx + MyST-NB, configured in site/): the committed notebooks as web pages,
 # in build/site/ (index.html). Nothing is executed or downloaded; a Sphinx warning fails it. Its

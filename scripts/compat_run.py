@@ -1,9 +1,10 @@
-"""Compatibility tier: run every notebook top to bottom under Colab's versions, and judge it.
+"""Run every notebook top to bottom in this interpreter's environment, and judge each one.
 
-Usage (normally through `make compat`, which builds .venv-colab with Python 3.13 and
-requirements-colab.txt first):
+Two tiers use it, each from its own venv: `make compat` (Colab's versions, .venv-colab, Python 3.13)
+and `make canary` (the newest release of every dependency, a fresh .venv-canary; see the Makefile):
     .venv-colab/bin/python scripts/compat_run.py                     # every notebooks/NN_*.ipynb
     .venv-colab/bin/python scripts/compat_run.py notebooks/0[1-5]_*.ipynb --budget 120
+    .venv-canary/bin/python scripts/compat_run.py --deprecations --report build/canary/report.md
 
 Each notebook runs in a fresh `python3` kernel of the interpreter that runs this script, with
 notebooks/ as working directory, and is never saved. A notebook fails when a cell raises, when
@@ -11,13 +12,18 @@ any output is a stream on stderr (a warning, a log line, a progress bar: Colab w
 red to a learner), or when it takes longer than its time budget (default 120 s, kernel start
 included; the run stops at the budget). The kernel gets no TensorFlow environment variables
 from here: silencing TensorFlow is the notebook's own setup cell's job, as it is on Colab.
-At the end a table gives each notebook's wall time, its kernel's CPU time (on a busy machine
-the wall time grows, the CPU time does not) and its verdict; the exit status is 1 if any failed.
+At the end a table gives each notebook's status (clean, or what failed: error, stderr, over
+budget), its wall time and its kernel's CPU time (on a busy machine the wall time grows, the CPU
+time does not); the exit status is 1 if any failed. With --report the same table goes to a
+Markdown file, with the versions the run got and every problem in full. With --deprecations the
+kernel also shows deprecation warnings raised from the helpers' code (hidden by Python outside
+__main__), so they count as stderr: the canary uses it, to hear of a break before it comes.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import platform
 import resource
@@ -40,8 +46,11 @@ LONGER_BUDGETS_S = {"09_beyond_relu.ipynb": 150.0}
 KERNEL_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
 # What a learner's Colab kernel does not have set; the notebooks must cope without them.
 UNSET = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "MPLBACKEND", "PYTHONPATH")
-VERSIONS = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib",
-            "ipywidgets", "ipykernel", "vanishing-gradients-course")
+VERSIONS = ("tensorflow", "keras", "tensorboard", "numpy", "scipy", "pandas", "scikit-learn",
+            "matplotlib", "tqdm", "ipywidgets", "ipython", "ipykernel", "nbclient",
+            "vanishing-gradients-course")
+# What went wrong, as the status column names it.
+ERROR, STDERR, OVER_BUDGET = "error", "stderr", "over budget"
 
 
 @dataclass
@@ -52,15 +61,31 @@ class Result:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # the kernel's CPU time: tells a slow notebook from a busy machine
     problems: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # ERROR, STDERR, OVER_BUDGET, in order found
+
+    def add(self, kind: str, problem: str) -> None:
+        self.problems.append(problem)
+        if kind not in self.kinds:
+            self.kinds.append(kind)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def status(self) -> str:
+        """"clean", or what went wrong: "error", "stderr", "over budget" (comma-separated)."""
+        return ", ".join(self.kinds) if self.kinds else "clean"
+
 
 def default_notebooks() -> list[Path]:
     """Every notebooks/NN_*.ipynb, in file-name (= course) order."""
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _shorten(text: str, keep: int = 250) -> str:
+    """Its start and its end when long: a wrapped error (StagingError) names its cause last."""
+    return text if len(text) <= 2 * keep + 5 else f"{text[:keep]} ... {text[-keep:]}"
 
 
 def _first_line(cell) -> str:
@@ -81,6 +106,24 @@ def _stderr_problems(nb) -> list[str]:
                 problems.append(f"cell {index + 1} wrote to stderr: {first.strip()[:100]!r}")
                 break
     return problems
+
+
+def deprecation_filters(package: str = "helpers") -> str:
+    """A PYTHONWARNINGS value showing DeprecationWarning and PendingDeprecationWarning raised
+    from every module of ``package`` (found, not imported, in this environment). Python hides
+    them outside ``__main__``, so a release deprecating what the helpers call would stay silent
+    until it breaks. Refuses a package this environment does not have."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"package must be an installed package, got {package!r}")
+    modules = [package] + sorted(
+        f"{package}.{py.stem}" for folder in spec.submodule_search_locations
+        for py in Path(folder).glob("*.py") if py.stem != "__init__"
+    )
+    return ",".join(f"default::{category}:{module}" for module in modules
+                    for category in ("DeprecationWarning", "PendingDeprecationWarning"))
 
 
 def run(path: Path, budget_s: float) -> Result:
@@ -125,17 +168,18 @@ def run(path: Path, budget_s: float) -> Result:
     try:
         client.execute()
     except CellTimeoutError:
-        result.problems.append(f"over its {budget_s:.0f} s budget, stopped in {where()}")
+        result.add(OVER_BUDGET, f"over its {budget_s:.0f} s budget, stopped in {where()}")
     except CellExecutionError as exc:
         what = f"{getattr(exc, 'ename', type(exc).__name__)}: {getattr(exc, 'evalue', exc)}"
-        result.problems.append(f"{where()} raised: {what[:200]}")
+        result.add(ERROR, f"{where()} raised: {_shorten(what)}")
     except DeadKernelError as exc:
-        result.problems.append(f"the kernel died in {where()}: {exc}")
+        result.add(ERROR, f"the kernel died in {where()}: {exc}")
     result.seconds = time.perf_counter() - start
     result.cpu_seconds = _children_cpu() - cpu_before  # the kernel has exited and been reaped
     if result.ok and result.seconds > budget_s:
-        result.problems.append(f"took {result.seconds:.1f} s, over its {budget_s:.0f} s budget")
-    result.problems.extend(_stderr_problems(nb))
+        result.add(OVER_BUDGET, f"took {result.seconds:.1f} s, over its {budget_s:.0f} s budget")
+    for problem in _stderr_problems(nb):
+        result.add(STDERR, problem)
     return result
 
 
@@ -144,18 +188,61 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _versions() -> str:
+def _versions() -> dict[str, str]:
+    """Installed version of each of VERSIONS (its distribution name: tensorflow-cpu or
+    tensorflow); a package that is not installed is left out."""
     from importlib.metadata import PackageNotFoundError, version
 
-    found = []
+    found = {}
     for name in VERSIONS:
-        for dist in (name, "tensorflow-cpu") if name == "tensorflow" else (name,):
+        for dist in ("tensorflow-cpu", name) if name == "tensorflow" else (name,):
             try:
-                found.append(f"{name} {version(dist)}")
+                found[dist] = version(dist)
                 break
             except PackageNotFoundError:
                 continue
-    return ", ".join(found)
+    return found
+
+
+def _table(results: list[Result]) -> list[str]:
+    """The per-notebook Markdown table: status, wall time, the kernel's CPU time."""
+    width = max(len(r.name) for r in results)
+    swidth = max(len("status"), *(len(r.status) for r in results))
+    lines = [f"| {'notebook':<{width}} | {'status':<{swidth}} | time (s) | CPU (s) |",
+             f"| {'-' * width} | {'-' * swidth} | -------: | ------: |"]
+    for r in results:
+        lines.append(f"| {r.name:<{width}} | {r.status:<{swidth}} | {r.seconds:8.1f} "
+                     f"| {r.cpu_seconds:7.1f} |")
+    return lines
+
+
+def _verdict(results: list[Result]) -> str:
+    failed = [r.name for r in results if not r.ok]
+    total = sum(r.seconds for r in results)
+    return (f"Total: {total:.1f} s for {len(results)} notebook(s); "
+            + (f"FAILED: {', '.join(failed)}" if failed else "all passed"))
+
+
+def write_report(path: Path, title: str, header: str, versions: dict[str, str],
+                 results: list[Result]) -> None:
+    """Write the run as Markdown to ``path`` (its folder is made): the title, when and where it
+    ran, the versions it got (one ``name==version`` a line), the table and every problem."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# {title}", "", f"{_verdict(results)}.", "",
+             f"Run {now}: {header}", "", "## Versions", "", "```"]
+    lines += [f"python=={platform.python_version()}"]
+    lines += [f"{name}=={v}" for name, v in versions.items()]
+    lines += ["```", "", "## Notebooks", ""] + _table(results)
+    problems = [r for r in results if not r.ok]
+    if problems:
+        lines += ["", "## Problems", ""]
+        for r in problems:
+            lines += [f"- **{r.name}** ({r.status})", ""]
+            for problem in r.problems:
+                lines += ["  ```text"] + [f"  {ln}".rstrip() for ln in problem.splitlines()]
+                lines += ["  ```", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _check_kernel() -> None:
@@ -181,7 +268,22 @@ def main(argv: list[str] | None = None) -> int:
         "--budget", type=float, default=DEFAULT_BUDGET_S,
         help=f"seconds per notebook, kernel start included (default {DEFAULT_BUDGET_S:.0f})",
     )
+    parser.add_argument(
+        "--report", type=Path, help="also write the run as Markdown to this file (folder made)"
+    )
+    parser.add_argument(
+        "--deprecations", action="store_true",
+        help="also show (and so fail on) deprecation warnings raised from the helpers' code",
+    )
+    parser.add_argument(
+        "--title", default="Notebooks run top to bottom",
+        help="the report's heading, naming the tier (e.g. 'Canary: newest releases')",
+    )
     args = parser.parse_args(argv)
+    if not args.title.strip():
+        parser.error("--title must not be empty")
+    if args.report is not None and args.report.is_dir():
+        parser.error(f"--report must name a file, not the folder {args.report}")
     if not args.budget > 0:
         parser.error(f"--budget must be a positive number of seconds, got {args.budget}")
     paths = args.paths or default_notebooks()
@@ -195,8 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     for var in UNSET:
         os.environ.pop(var, None)
     os.environ.update(KERNEL_ENV)
+    if args.deprecations:
+        os.environ["PYTHONWARNINGS"] = deprecation_filters()
     _check_kernel()
-    print(f"Python {platform.python_version()}, {_versions()}; {os.cpu_count()} cores")
+    versions = _versions()
+    print(f"{args.title}. Python {platform.python_version()}, "
+          + ", ".join(f"{name} {v}" for name, v in versions.items()) + f"; {os.cpu_count()} cores")
+    header = (f"{platform.platform()}, {os.cpu_count()} cores; budget {args.budget:.0f} s per "
+              "notebook; fresh kernel each; nothing is saved"
+              + ("; deprecation warnings from the helpers shown." if args.deprecations else "."))
     print(f"Budget: {args.budget:.0f} s per notebook; fresh kernel each; nothing is saved.\n")
 
     results = []
@@ -204,22 +313,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.name} ...", end=" ", flush=True)
         result = run(path, max(args.budget, LONGER_BUDGETS_S.get(path.name, 0.0)))
         results.append(result)
-        verdict = "ok" if result.ok else "FAILED"
+        verdict = "ok" if result.ok else f"FAILED ({result.status})"
         print(f"{result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s) {verdict}", flush=True)
         for problem in result.problems:
             print(f"    {problem}")
 
-    width = max(len(r.name) for r in results)
-    print(f"\n| {'notebook':<{width}} | time (s) | CPU (s) | verdict |")
-    print(f"| {'-' * width} | -------: | ------: | ------- |")
-    for r in results:
-        verdict = "ok" if r.ok else "FAILED"
-        print(f"| {r.name:<{width}} | {r.seconds:8.1f} | {r.cpu_seconds:7.1f} | {verdict:<7} |")
-    failed = [r.name for r in results if not r.ok]
-    total = sum(r.seconds for r in results)
-    print(f"\nTotal: {total:.1f} s for {len(results)} notebook(s); "
-          + (f"FAILED: {', '.join(failed)}" if failed else "all passed"))
-    return 1 if failed else 0
+    print("\n" + "\n".join(_table(results)))
+    print("\n" + _verdict(results))
+    if args.report is not None:
+        write_report(args.report, args.title, header, versions, results)
+        print(f"Report: {args.report}")
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

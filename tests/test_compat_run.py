@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -60,3 +61,52 @@ def test_bad_arguments_are_refused(tmp_path):
     nb = _notebook(tmp_path / "01_a.ipynb", "x = 1")
     assert "--budget must be a positive" in _run(nb, "--budget", "0").stderr
     assert "not a notebook file" in _run(tmp_path / "missing.ipynb").stderr
+
+
+def test_report_names_each_notebooks_status_and_the_versions(tmp_path):
+    """--report (make canary's) writes the run as Markdown: per notebook clean / error / stderr
+    and time, every problem in full, and the versions the run got."""
+    clean = _notebook(tmp_path / "01_clean.ipynb", "x = 1")
+    error = _notebook(tmp_path / "02_error.ipynb", "raise RuntimeError('broken ' * 100 + 'cause')")
+    noisy = _notebook(tmp_path / "03_noisy.ipynb", "import warnings\nwarnings.warn('deprecated')")
+    report = tmp_path / "out" / "report.md"
+    result = _run(clean, error, noisy, "--budget", "60", "--title", "Canary: test",
+                  "--report", report)
+    assert result.returncode == 1, result.stdout + result.stderr
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Canary: test\n")
+    assert "FAILED: 02_error.ipynb, 03_noisy.ipynb" in text
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in text.splitlines() if line.startswith("| 0")}
+    assert rows == {"01_clean.ipynb": "clean", "02_error.ipynb": "error",
+                    "03_noisy.ipynb": "stderr"}, rows
+    # A long error keeps its end, where a wrapped error (StagingError) names its cause.
+    assert "RuntimeError: broken" in text and "cause" in text
+    assert "UserWarning: deprecated" in text
+    versions = re.search(r"## Versions\n\n```\n(.*?)```", text, re.DOTALL).group(1).split()
+    assert versions[0].startswith("python==") and any(v.startswith("nbclient==") for v in versions)
+    assert "| 01_clean.ipynb | clean  |" in result.stdout  # the same table on the console
+    assert "Report: " in result.stdout
+
+
+def test_report_must_name_a_file(tmp_path):
+    nb = _notebook(tmp_path / "01_a.ipynb", "x = 1")
+    assert "--report must name a file" in _run(nb, "--report", tmp_path).stderr
+    assert "--title must not be empty" in _run(nb, "--title", " ").stderr
+
+
+def test_deprecations_from_the_helpers_are_shown_only_with_the_option(tmp_path):
+    """Python hides a DeprecationWarning raised from the helpers; --deprecations (the canary's)
+    shows it, so it counts as stderr. One raised from another package stays hidden."""
+    nb = _notebook(
+        tmp_path / "01_dep.ipynb",
+        "import warnings\n"
+        "warnings.warn_explicit('old api', DeprecationWarning, 'data.py', 1,\n"
+        "                       module='helpers.data')",
+        "warnings.warn_explicit('other', DeprecationWarning, 'x.py', 1, module='somewhere.else')",
+    )
+    assert _run(nb).returncode == 0
+    shown = _run(nb, "--deprecations")
+    assert shown.returncode == 1
+    assert "cell 2 wrote to stderr: 'data.py:1: DeprecationWarning: old api'" in shown.stdout
+    assert "other" not in shown.stdout
