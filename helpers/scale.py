@@ -219,7 +219,7 @@ class UpdateRatio(keras.callbacks.Callback):
         self._sum, self._n, self._before = None, 0, None
 
     def _kernels(self) -> list[np.ndarray]:
-        return [np.array(lay.kernel) for lay in _hidden_dense(self.model)]
+        return [lay.kernel.numpy().copy() for lay in _hidden_dense(self.model)]
 
     def on_epoch_begin(self, epoch, logs=None):
         self._sum, self._n = 0.0, 0
