@@ -16,14 +16,21 @@ def digits():
     return load_digits_split()
 
 
+# notebook 11's headline, on unseen seeds: at HEADLINE, within ten epochs, sigmoid + Glorot
+# learns in at most 30% of seeds, tanh + Glorot in at least 70%, ReLU + He in between (some
+# seeds, far from all: at least 20%, at most 90%), every ReLU + He seed well above chance.
+HEADLINE_RATES = {"sigmoid_glorot": (0.0, 0.3), "tanh_glorot": (0.7, 1.0), "relu_he": (0.2, 0.9)}
+
+
 @pytest.mark.slow
-def test_headline_sigmoid_stays_at_chance_where_relu_he_learns():
-    # notebook 11: at HEADLINE, sigmoid + Glorot learns in at most 30% of seeds, ReLU + He in
-    # at least 70%
-    sigmoid = train_digits_many("sigmoid_glorot", seeds=SEEDS, **HEADLINE)
-    relu = train_digits_many("relu_he", seeds=SEEDS, **HEADLINE)
-    assert sigmoid.learned.mean() <= 0.3
-    assert relu.learned.mean() >= 0.7
+@pytest.mark.parametrize("recipe", sorted(HEADLINE_RATES))
+def test_headline_rates_on_unseen_seeds(recipe):
+    runs = train_digits_many(recipe, seeds=SEEDS, **HEADLINE)
+    low, high = HEADLINE_RATES[recipe]
+    print(recipe, runs.test_accuracy.round(3).tolist())
+    assert low <= runs.learned.mean() <= high, runs
+    if recipe == "relu_he":
+        assert runs.test_accuracy.min() >= 0.3, runs
 
 
 def test_sigmoid_gradient_vanishes_at_initialization_relu_he_keeps_it(digits):

@@ -57,8 +57,10 @@ def test_2_mistakes():
 
 def test_3_mistakes():
     (x, _), _ = load_digits_split()
-    share = dead_at_init(20, 5, seeds=range(50), x=x).dead.mean()
-    assert share > 0
+    share = dead_at_init(10, 5, seeds=range(50), x=x).dead.mean()
+    deeper = dead_at_init(20, 5, seeds=range(50), x=x).dead.mean()
+    assert 0 < share != deeper
+    assert "depth 20" in ex11.q3.check(deeper).message
     assert "number of dead" in ex11.q3.check(share * 50).message
     assert "width 128" in ex11.q3.check(0.0).message
     assert ex11.q3.check(share + 0.1).status == "incorrect"

@@ -105,24 +105,26 @@ print(f"ReLU + Glorot learned in {rate_relu_glorot:.1f} of the seeds")
 )
 
 
-def _dead_share(width: int) -> float:
+def _dead_share(depth: int) -> float:
     from helpers.experiments import dead_at_init
-    from helpers.scale import HEADLINE, load_digits_split
+    from helpers.scale import load_digits_split
 
     (x, _), _ = load_digits_split()
-    return float(dead_at_init(HEADLINE["depth"], width, seeds=range(50), x=x).dead.mean())
+    return float(dead_at_init(depth, 5, seeds=range(50), x=x).dead.mean())
 
 
 def _judge_3(answer) -> str:
     share = number(answer, "the share of the 50 networks that are dead", 0)
-    ref = _dead_share(5)
+    ref = _dead_share(10)
     if share > 1 and close(share, ref * 50, 0.5):
         raise Wrong("that is the number of dead networks; divide by 50 for the share.")
     if close(share, 0.0, 1e-9) and ref > 0:
         raise Wrong("none dead is what width 128 gives; the exercise asks for width 5.")
+    if close(share, _dead_share(20), 1e-9) and not close(share, ref, 1e-9):
+        raise Wrong("that is the share at depth 20; the exercise asks for depth 10.")
     if not close(share, ref, 1e-9):
-        raise Wrong("not the share for depth 20, width 5, seeds 0 to 49 on `x_train`: use "
-                    "`dead_at_init(20, 5, seeds=range(50), x=x_train)`.")
+        raise Wrong("not the share for depth 10, width 5, seeds 0 to 49 on `x_train`: use "
+                    "`dead_at_init(10, 5, seeds=range(50), x=x_train)`.")
     return (f"right: {share:.2f}. At width 5 a layer can switch all its units off for every "
             "input; at width 128 the chance of that is negligible.")
 
@@ -133,11 +135,12 @@ q3 = Exercise(
     hint_text="`dead_at_init(depth, width, seeds=..., x=x_train)` returns one row per seed "
               "with a `dead` column.",
     solution_code='''
-dead_runs = dead_at_init(20, 5, seeds=range(50), x=x_train)
+dead_runs = dead_at_init(10, 5, seeds=range(50), x=x_train)
 dead_share_width_5 = dead_runs["dead"].mean()
-print(f"dead at initialization, width 5: {dead_share_width_5:.2f}")
+print(f"dead at initialization, depth 10, width 5: {dead_share_width_5:.2f}")
 ''',
-    mistakes=("the count of dead networks instead of the share", "width 128 instead of 5"),
+    mistakes=("the count of dead networks instead of the share", "width 128 instead of 5",
+              "depth 20 instead of 10"),
 )
 
 EXERCISES = {"1": q1, "2": q2, "3": q3}
