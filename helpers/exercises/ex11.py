@@ -123,7 +123,7 @@ def _judge_3(answer) -> str:
     if close(share, _dead_share(20), 1e-9) and not close(share, ref, 1e-9):
         raise Wrong("that is the share at depth 20; the exercise asks for depth 10.")
     if not close(share, ref, 1e-9):
-        raise Wrong("not the share for depth 10, width 5, seeds 0 to 49 on `x_train`: use "
+        raise Wrong("not the share for depth 10, width 5, seeds `range(50)` on `x_train`: use "
                     "`dead_at_init(10, 5, seeds=range(50), x=x_train)`.")
     return (f"right: {share:.2f}. At width 5 a layer can switch all its units off for every "
             "input; at width 128 the chance of that is negligible.")
