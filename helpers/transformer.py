@@ -164,7 +164,8 @@ def train_transformer_many(placement: str, depth: int, seeds: Iterable[int],
     warmed up over ``warmup_steps`` steps when > 0); ``settings`` override
     :data:`DEFAULT_SETTINGS`. Columns: ``seed``, ``train_loss`` (last epoch), ``test_accuracy``
     (share of the tokens of :data:`N_TEST` new sequences), ``learned``, and
-    ``grad_last_over_first`` (last block's gradient over the first's at initialization).
+    ``grad_last_over_first`` (last block's gradient over the first's at initialization; NaN
+    when the first is 0, as in ReZero).
     Refuses an unknown placement or setting, depth < 1, warmup_steps < 0 and bad seeds."""
     placement = check_choice("placement", placement, PLACEMENTS)
     depth, seeds = check_int("depth", depth, minimum=1), check_seeds(seeds)
@@ -197,7 +198,7 @@ def train_transformer_many(placement: str, depth: int, seeds: Iterable[int],
             accuracy = float(np.mean(p == y_test))
             rows.append({"seed": seed, "train_loss": float(history.history["loss"][-1]),
                          "test_accuracy": accuracy, "learned": accuracy >= LEARNED_ACCURACY,
-                         "grad_last_over_first": float(g[-1] / g[0])})
+                         "grad_last_over_first": float(g[-1] / g[0]) if g[0] else np.nan})
     finally:
         tf.get_logger().removeFilter(_no_retracing_notice)
     return pd.DataFrame(rows, columns=["seed", "train_loss", "test_accuracy", "learned",
