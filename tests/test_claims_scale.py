@@ -1,12 +1,16 @@
 """The claims notebook 11 makes, checked on seeds the notebook never uses (1000 and up)."""
 
-import numpy as np
 import pytest
 
 from helpers import seed_everything
 from helpers.experiments import dead_at_init
-from helpers.scale import (HEADLINE, build_recipe, gradient_norms, load_digits_split,
-                           train_digits_many)
+from helpers.scale import (
+    HEADLINE,
+    build_recipe,
+    gradient_norms,
+    load_digits_split,
+    train_digits_many,
+)
 
 SEEDS = range(1000, 1010)
 

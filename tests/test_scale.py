@@ -5,10 +5,20 @@ import numpy as np
 import pytest
 
 from helpers import seed_everything
-from helpers.scale import (HEADLINE, RECIPES, UpdateRatio, build_digits_mlp, build_recipe,
-                           compile_for_digits, gradient_norms, hidden_activations,
-                           load_digits_split, saturated_share, sweep_configs,
-                           train_digits_many)
+from helpers.scale import (
+    HEADLINE,
+    RECIPES,
+    UpdateRatio,
+    build_digits_mlp,
+    build_recipe,
+    compile_for_digits,
+    gradient_norms,
+    hidden_activations,
+    load_digits_split,
+    saturated_share,
+    sweep_configs,
+    train_digits_many,
+)
 
 
 def test_split_is_standardized_stratified_and_reproducible():
