@@ -1829,3 +1829,23 @@ def most_lessons_hold_dead_networks_do_not(nb):
     assert list(verdicts.values()).count("holds") > len(verdicts) / 2
     assert verdicts[0] == "changes" and "ReLU + He networks can be dead" in nb.text(SURVIVE_CELL)
     assert _dead_shares(nb)[128] == 0
+
+
+NOT_RESULTS["11"].update({
+    "The networks so far were narrow (5 units wide, wider only in parts of notebooks 07 and 09)":
+        "overview: recalls the earlier notebooks' settings",
+    "A reading we did not measure here: each sigmoid layer multiplies the backward signal":
+        "a hypothesis, said to be one (the slope bound of the sigmoid is a formula fact)",
+    "width-5 column mixes sources: its dead share and gradient ratio are measured on the digits":
+        "describes where the table's numbers come from (method)",
+})
+
+
+@claim("11", "Hardly any sigmoid output sits near 0 or 1, before or",
+       "after training, so saturation is not what shrinks this network's gradient")
+def sigmoid_outputs_hardly_saturate(nb):
+    text = nb.text("02917875").split("sigmoid_glorot", 1)[1].split("relu_he", 1)[0]
+    shares = [float(v) for v in re.findall(r"\d\.\d{3}", text)]
+    assert len(shares) == 10 and max(shares) <= 0.01
+    ratio = nb.number("564870e6", r"sigmoid_glorot\s+init\s+first layer / last layer: ([\d.e+-]+)")
+    assert ratio < 1e-9  # and yet the gradient vanished
