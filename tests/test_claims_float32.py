@@ -18,9 +18,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def float32():
+    # Keras fixes its layers' dtype policy when the first layer is built (float64 here, from
+    # conftest): floatx alone would leave every new layer in float64.
     keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy("float32")
     yield
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
 
 
 def test_02_to_04_shallow_learns_deep_tanh_fails_relu_he_fixes_it():

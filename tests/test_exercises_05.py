@@ -126,8 +126,11 @@ def test_untouched_scaffolds_are_not_attempted():
 def test_the_check_measures_in_float64_whatever_the_callers_precision():
     answer = run_solution("05", ex05.q2)[ex05.q2.answer]
     keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy("float32")
     try:
         assert ex05.q2.check(answer).status == "correct"
         assert keras.config.floatx() == "float32"  # and leaves the caller's setting alone
+        assert keras.config.dtype_policy().name == "float32"
     finally:
         keras.config.set_floatx("float64")
+        keras.config.set_dtype_policy("float64")

@@ -111,8 +111,11 @@ def test_untouched_scaffolds_are_not_attempted():
 def test_the_check_measures_in_float64_whatever_the_callers_precision():
     answer = run_solution("07", ex07.q1)[ex07.q1.answer]
     keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy("float32")
     try:
         assert ex07.q1.check(answer).status == "correct"
         assert keras.config.floatx() == "float32"  # and leaves the caller's setting alone
+        assert keras.config.dtype_policy().name == "float32"
     finally:
         keras.config.set_floatx("float64")
+        keras.config.set_dtype_policy("float64")

@@ -34,12 +34,15 @@ def _relu_runs(depth: int, seeds: range) -> pd.DataFrame:
 @contextmanager
 def _course_precision():
     """Measure in float64, as every notebook does, whatever the caller's Keras floatx is."""
-    before = keras.config.floatx()
+    # Keras fixes its layers' dtype policy at the first layer built; set it along with floatx.
+    before = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         yield
     finally:
-        keras.config.set_floatx(before)
+        keras.config.set_floatx(before[0])
+        keras.config.set_dtype_policy(before[1])
 
 
 # ------------------------------------------------------------------------------- exercise 1
