@@ -22,8 +22,8 @@ def _judge_1(answer) -> str:
     ratio = number(answer, "the first hidden layer's gradient norm over the last one's", 0)
     ref = _tanh_gradient_ratio()
     if ratio > 0 and close(ratio, 1 / ref, 0.01 * abs(1 / ref)) and not close(ref, 1.0, 0.01):
-        raise Wrong("that is the last layer's gradient over the first one's: divide the first "
-                    "layer's norm by the last layer's.")
+        raise Wrong("that is the ratio the wrong way round (the last layer's gradient over the "
+                    "first one's): divide the first layer's norm by the last layer's.")
     if ratio < 1e-6:
         raise Wrong("that tiny ratio is the sigmoid network's; the exercise asks for tanh with "
                     "Glorot (`tanh_glorot`).")
@@ -43,8 +43,7 @@ q1 = Exercise(
               "`seed_everything(0)`, then `gradient_norms(model, x_train, y_train)` gives one "
               "norm per hidden layer, first to last.",
     solution_code='''
-from helpers.scale import build_recipe
-
+(x_train, y_train), (x_test, y_test) = load_digits_split()
 seed_everything(0)
 tanh_model = build_recipe("tanh_glorot", **HEADLINE)
 norms = gradient_norms(tanh_model, x_train, y_train)
@@ -135,6 +134,7 @@ q3 = Exercise(
     hint_text="`dead_at_init(depth, width, seeds=..., x=x_train)` returns one row per seed "
               "with a `dead` column.",
     solution_code='''
+(x_train, y_train), (x_test, y_test) = load_digits_split()
 dead_runs = dead_at_init(10, 5, seeds=range(50), x=x_train)
 dead_share_width_5 = dead_runs["dead"].mean()
 print(f"dead at initialization, depth 10, width 5: {dead_share_width_5:.2f}")
