@@ -52,9 +52,9 @@ WITHOUT_POSIX = textwrap.dedent(r'''
     keras.config.set_floatx("float64")
     import helpers
 
-    modules = sorted(m.name for m in pkgutil.iter_modules(helpers.__path__))
+    modules = sorted(m.name for m in pkgutil.walk_packages(helpers.__path__, "helpers."))
     for name in modules:
-        importlib.import_module(f"helpers.{name}")
+        importlib.import_module(name)
     from helpers.experiments import sweep
     from helpers.store import Table
 
@@ -96,7 +96,9 @@ def test_helpers_work_without_posix_only_modules_or_proc(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.strip().splitlines()
     report = json.loads(lines[-1])
-    on_disk = sorted(p.stem for p in (REPO / "helpers").glob("*.py") if p.stem != "__init__")
+    on_disk = sorted(".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+                     for p in (REPO / "helpers").rglob("*.py") if p.parent != REPO / "helpers"
+                     or p.stem != "__init__")
     assert report["modules"] == on_disk
     assert report["cpu"]  # found without /proc/cpuinfo
     assert report["runs"] == 4
