@@ -132,6 +132,21 @@ class Notebook:
                         out.append((c.get("id"), sentence))
         return out
 
+    def quiz_feedback_sentences(self) -> list[tuple[str, str]]:
+        """(cell id, sentence) for the feedback of the concept questions (cells tagged `quiz`):
+        the text after each option's `</summary>`, which the course says to the learner. Not the
+        question's stem, nor the options themselves (offered to be judged, often false)."""
+        out = []
+        for c in self.nb.cells:
+            if c.cell_type != "markdown" or "quiz" not in c.get("metadata", {}).get("tags", []):
+                continue
+            for feedback in re.findall(r"</summary>(.*?)</details>", c.source, flags=re.S):
+                for sentence in SENTENCE_END.split(feedback):
+                    sentence = normalise(sentence)
+                    if sentence:
+                        out.append((c.get("id"), sentence))
+        return out
+
 
 SENTENCE_END = re.compile(
     r"(?:(?<=[.!?:])|(?<=[.!?:]\*\*))\s+(?=[A-Z*_(\[\"'`])|\n[ \t]*\n|\n[ \t]*[-*|][ \t]"

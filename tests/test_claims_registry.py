@@ -10,6 +10,8 @@ import pytest
 import tensorflow as tf
 from claims import CLAIMS, ENFORCED, NOT_RESULTS, RESULT_WORDS, Notebook, normalise
 
+import claims_quiz  # noqa: F401  (registers the concept questions' feedback into the same registry)
+
 _NOTEBOOKS: dict[str, Notebook] = {}
 
 
@@ -33,7 +35,8 @@ def test_claim_holds_on_the_notebooks_outputs(cid):
 
 @pytest.mark.parametrize("number", sorted({c.notebook for c in CLAIMS.values()} | set(NOT_RESULTS)))
 def test_every_registered_fragment_is_in_one_sentence_of_its_notebook(number):
-    sentences = [s for _, s in _nb(number).markdown_sentences()]
+    nb = _nb(number)
+    sentences = [s for _, s in nb.markdown_sentences() + nb.quiz_feedback_sentences()]
     for fragment in _fragments(number):
         hits = [s for s in sentences if fragment in s]
         assert len(hits) == 1, (
@@ -52,6 +55,28 @@ def test_every_result_sentence_is_registered(number):
         "unregistered result sentences (add a claim or a NOT_RESULTS entry in "
         "tests/claims.py):\n" + "\n".join(missing)
     )
+
+
+@pytest.mark.parametrize("number", ENFORCED)
+def test_every_result_sentence_of_concept_question_feedback_is_registered(number):
+    fragments = _fragments(number)
+    candidates = [
+        (cid, s) for cid, s in _nb(number).quiz_feedback_sentences() if RESULT_WORDS.search(s)
+    ]
+    missing = [f"[{cid}] {s}" for cid, s in candidates if not any(f in s for f in fragments)]
+    assert not missing, (
+        "unregistered result sentences in concept questions' feedback (add a claim or a "
+        "NOT_RESULTS entry in tests/claims_quiz.py):\n" + "\n".join(missing)
+    )
+
+
+def test_concept_question_feedback_is_extracted_without_stems_or_options():
+    nb = _nb("01")
+    feedback = [s for _, s in nb.quiz_feedback_sentences()]
+    assert sum(s.startswith("✔") for s in feedback) == 3  # one right answer per question
+    assert not any("Question" in s or "<summary>" in s or "</details>" in s for s in feedback)
+    assert not any("Because there are too many points" in s for s in feedback)  # an option
+    assert not any(s in feedback for _, s in nb.markdown_sentences())  # prose unchanged
 
 
 def test_the_result_pattern_finds_quantifiers_and_comparisons():
