@@ -1491,7 +1491,7 @@ def _kernel_line(nb: Notebook, network: str) -> dict[str, float]:
 @claim(
     "05",
     "In the tanh network the output layer gets a large gradient (0.417)",
-    "The profile is U-shaped, not a steady fall towards the input",
+    "The profile is U-shaped, not a steady fall towards the input; the section",
     "In the ReLU network at this seed every hidden layer gets between about one and four",
 )
 def seed_0_profiles(nb):
