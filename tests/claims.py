@@ -17,6 +17,12 @@ To register a new sentence: copy a distinctive piece of it (whitespace does not 
 result from `nb.text(cell_id)` or a parsed table (`nb.frame(cell_id)`); or, when it states no
 result, add it to NOT_RESULTS with the reason. Claims in the "Exercises" section (its exercises
 and solutions) are checked by tests/test_solutions.py, and the "Further reading" list is not prose.
+
+The feedback of the concept questions (markdown cells tagged `quiz`: the text under each option,
+after its `</summary>`) is the course speaking too: `Notebook.quiz_feedback_sentences` extracts it
+and the same rule holds for it, with its claims and NOT_RESULTS entries in tests/claims_quiz.py
+(imported by the registry's test). A question's stem and its options are not registered: an
+option is offered to be judged and is often false on purpose.
 """
 
 from __future__ import annotations
@@ -113,8 +119,8 @@ class Notebook:
             if c.cell_type != "markdown":
                 continue
             if "quiz" in c.get("metadata", {}).get("tags", []):
-                # A concept question: its stem asks, its answers' feedback sits in <details>
-                # (like the solutions', not registered here: see CONTRIBUTING).
+                # A concept question: its stem asks, its options are to be judged; the feedback
+                # under each option is registered separately (quiz_feedback_sentences).
                 continue
             # a cell may hold several sections: split it at its level-2 headings
             for part in re.split(r"(?m)^(?=[ \t]*##[ \t])", c.source):

@@ -1,16 +1,16 @@
-"""Every qualitative result the prose states is registered in tests/claims.py, and holds.
+"""Every qualitative result the prose and the concept questions' feedback state is registered
+(tests/claims.py, tests/claims_quiz.py), and holds.
 
 See tests/claims.py for the rule and for how a new sentence gets registered."""
 
 from __future__ import annotations
 
+import claims_quiz  # noqa: F401  (registers the concept questions' feedback claims)
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from claims import CLAIMS, ENFORCED, NOT_RESULTS, RESULT_WORDS, Notebook, normalise
-
-import claims_quiz  # noqa: F401  (registers the concept questions' feedback into the same registry)
 
 _NOTEBOOKS: dict[str, Notebook] = {}
 
