@@ -394,7 +394,9 @@ _not_results("12", {
 
 @claim("12", "A bigger stream means a smaller gradient for any one block's contribution")
 def quiz_pre_ln_last_block_gradient_shrinks_with_depth(nb):
-    rows = re.findall(r"^\s+pre\s+(\d+)\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+([\d.]+)$", nb.text("a6d5b26a"), re.M)
-    measured = [float(m) for _, m, _ in rows]
-    assert len(rows) == 4 and measured == sorted(measured, reverse=True)
-    assert abs(measured[-1] - float(rows[-1][2])) < 0.1  # close to 1/sqrt(L) at 24 blocks
+    rows = re.findall(r"^\s+pre\s+(\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+([\d.]+)$",
+                      nb.text("a6d5b26a"), re.M)
+    measured = {int(d): (float(m), float(p)) for d, m, p in rows}
+    falls = [measured[d][0] for d in sorted(measured)]
+    assert len(rows) >= 4 and falls == sorted(falls, reverse=True)
+    assert abs(measured[24][0] - measured[24][1]) < 0.1  # close to 1/sqrt(L) at 24 blocks
