@@ -381,7 +381,7 @@ def quiz_dead_networks_are_chance_at_width_5(nb):
     assert all(0.1 < float(v) < 10 for v in re.findall(r"'([\d.]+)'", ratio.group(1)))
 
 
-# ------------------------------------------------------------------ notebook 12 (not enforced)
+# ------------------------------------------------------------------ notebook 12
 _not_results("12", {
     "each block adds its branch to the stream, so the stream grows with depth": "quiz: Xiong et al.'s mechanism, cited; the table measures its consequence (next sentence)",
     "the attention layers of every block have the same initialization at every depth": "quiz: method (how the networks are built)",
