@@ -1666,7 +1666,7 @@ def diagnose_verdicts_over_five_seeds(nb):
 
 # ------------------------------------------------------------------ notebook 11
 NOT_RESULTS["11"] = {
-    "Here the same questions are asked of networks 128 units wide and 20 layers deep": "overview: describes the setting (printed as HEADLINE); 'learn' is in scikit-learn's name",
+    "Here the same questions are asked of networks 128 units wide and 5 to 50 layers deep": "overview: describes the setting (HEADLINE and the depth sweep's depths, both printed); 'learn' is in scikit-learn's name",
     "Turn single runs into success rates over ten seeds, with Wilson intervals": "overview: announces the plan",
     "Put every width-5 lesson of the course beside its measurement at width 128": "overview: announces the plan",
     "scikit-learn ships 1,797 handwritten digits, each an 8×8 grey image": "describes the data set ('learn' is in scikit-learn's name); the count is printed",
@@ -1829,7 +1829,7 @@ def summary_sigmoid_at_chance_tanh_learns(nb):
         sigmoid = [
             r
             for r in csv.DictReader(f)
-            if r["recipe"] == "sigmoid_glorot" and r["optimizer"] == "sgd"
+            if r["recipe"] == "sigmoid_glorot" and r["optimizer"] == "sgd" and r["depth"] == "20"
         ]
     assert len(sigmoid) == 10 and all(abs(float(r["test_accuracy"]) - 0.1) < 0.01 for r in sigmoid)
 
@@ -1860,6 +1860,72 @@ NOT_RESULTS["11"].update({
     "width-5 column mixes sources: its dead share and gradient ratio are measured on the digits":
         "describes where the table's numbers come from (method)",
 })
+
+
+NOT_RESULTS["11"].update({
+    "The four activations with their matched initializers, sigmoid and tanh with Glorot's":
+        "method: what the depth sweep trains; 'learned in every seed at depth 20' is the sweep "
+        "table's relu_he_res_bn row, checked by residual_bn_learned_every_seed_at_depth_20",
+})
+SCALE_DEPTH_CELL = "d5a0c1e2"
+
+
+def _scale_depth_rates(nb: Notebook) -> dict[tuple[str, int], dict[str, float]]:
+    """Notebook 11's depth table: (recipe, depth) -> its numeric columns."""
+    keys = ("n", "n_learned", "share_learned", "ci_low", "ci_high", "median_accuracy")
+    rows = {}
+    for line in nb.text(SCALE_DEPTH_CELL).splitlines():
+        m = re.match(r"^\s*(\w+) +(\d+) +((?:[\d.]+ +){5}[\d.]+)\s*$", line)
+        if m:
+            rows[(m.group(1), int(m.group(2)))] = dict(zip(keys, map(float, m.group(3).split())))
+    if len(rows) != 13:
+        raise AssertionError(f"expected 13 (recipe, depth) rows, parsed {list(rows)}")
+    return rows
+
+
+@claim("11", "At 5 layers tanh, ReLU and GELU learned in every seed",
+       "at 50 layers none of the four plain networks learned in any seed, tanh included, which had",
+       "Depth decides at real width too: at 5 layers tanh, ReLU + He and GELU + He")
+def depth_5_all_learn_depth_50_none(nb):
+    t = _scale_depth_rates(nb)
+    for recipe in ("tanh_glorot", "relu_he", "gelu_he"):
+        assert _learned_every_seed(t[(recipe, 5)]), recipe
+    for recipe in ("sigmoid_glorot", "tanh_glorot", "relu_he", "gelu_he"):
+        assert _learned_in_none(t[(recipe, 50)]), recipe
+    assert _learned_every_seed(t[("tanh_glorot", 20)])
+    # the depth-20 rows are the ten-seed table's rows
+    rates = _scale_rates(nb)
+    for recipe in ("sigmoid_glorot", "tanh_glorot", "relu_he"):
+        assert t[(recipe, 20)] == rates[f"{recipe} sgd"], recipe
+
+
+@claim("11", "GELU learned at least as often as ReLU at every depth")
+def gelu_at_least_as_often_as_relu(nb):
+    t = _scale_depth_rates(nb)
+    for d in (5, 20, 50):
+        assert t[("gelu_he", d)]["n_learned"] >= t[("relu_he", d)]["n_learned"], d
+    gelu, relu = t[("gelu_he", 20)], t[("relu_he", 20)]
+    assert (gelu["n_learned"], relu["n_learned"]) == (8, 5)
+    assert gelu["ci_low"] < relu["ci_high"]  # the intervals overlap
+
+
+@claim("11", "The sigmoid network stayed at chance at every depth, five layers included")
+def sigmoid_at_chance_at_every_depth(nb):
+    t = _scale_depth_rates(nb)
+    for d in (5, 20, 50):
+        row = t[("sigmoid_glorot", d)]
+        assert _learned_in_none(row) and abs(row["median_accuracy"] - 0.1) < 0.01, d
+
+
+@claim("11", "Residual connections with batch normalization learned in 7 of 10 seeds at 50 layers",
+       "while residual connections with batch normalization learned in 7 of 10 seeds there")
+def residual_bn_learns_7_of_10_at_depth_50(nb):
+    t = _scale_depth_rates(nb)
+    row = t[("relu_he_res_bn", 50)]
+    assert (row["n"], row["n_learned"]) == (10, 7)
+    assert all(_learned_in_none(t[(r, 50)])
+               for r in ("sigmoid_glorot", "tanh_glorot", "relu_he", "gelu_he"))
+    assert _learned_every_seed(_scale_rates(nb)["relu_he_res_bn sgd"])  # "no longer in every seed"
 
 
 @claim("11", "Hardly any sigmoid output sits near 0 or 1, before or",
