@@ -8,7 +8,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
-# The course trains in float64, as every notebook's setup cell does: identical digits on every CPU.
+# The course trains in float64, as every notebook's setup cell does: rounding far below the
+# printed digits.
 keras.config.set_floatx("float64")
 
 
