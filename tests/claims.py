@@ -1139,7 +1139,7 @@ NOT_RESULTS["06"] = {
     "`weight_l1_history` trains all seeds at once": "describes the helper",
     "A plausible reading, not measured here": "a reading, said to be one",
     "The L1 norm is only a proxy, though": "a caveat about the measure",
-    "Like every sweep of this notebook, it reads its runs": "method",
+    "Unlike the two small sweeps above, which train live, it reads its runs": "method",
     "Does a wider network survive more depth?": "a question",
     "The width-5 column was trained in extension 4": "method",
     "Notebook 05's algebra predicts why": "introduces the measurement below",
@@ -1216,12 +1216,17 @@ def tanh_middle_frozen_relu_all_change(nb):
     "06",
     "One or two hidden layers learn in every seed",
     "From three layers on the success rate falls quickly",
-    "With this initializer, depth alone decides the outcome",
+    "With this initializer, depth is what separates the networks that learn from those that fail",
     "Extension 4: with U(0, 1) weights the tanh network's success rate falls",
 )
 def tanh_uniform_rate_falls_with_depth(nb):
     s4 = _s4(nb)
     assert s4[1] == s4[2] == 20 and s4[3] > s4[4] > s4[5] and all(s4[d] == 0 for d in range(6, 11))
+    # "notebook 07 shows that with Glorot weights the same tanh network learns in every seed up to
+    # ten layers"
+    table = Notebook("07").text("a590ba62")
+    glorot = {int(d): v for d, _, v in re.findall(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+\S+\s*$", table, re.M)}
+    assert all(glorot[d] == "30/30" for d in (1, 2, 3, 5, 10)) and glorot[15] != "30/30"
 
 
 @claim("06", "The networks that fail end close to 0.5, the accuracy of a constant guess")
