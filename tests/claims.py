@@ -2034,7 +2034,7 @@ def warmup_does_not_rescue_post_ln_at_12_blocks(nb):
 @claim("12", "close to Xiong et al.'s $1/\\sqrt{L}$ at 24 blocks and more slowly than it at 48")
 def summary_pre_ln_shrinks_like_xiong_then_slower(nb):
     # "Pre-LN gives the blocks near the input the most gradient, more so the deeper the network,
-    # while Post-LN gives the blocks near the output no less than the first" (in the medians)
+    # while in Post-LN's medians the last block gets at least the first block's gradient"
     pre_ln_first_block_gets_the_most_and_the_tilt_grows(nb)
     t = _profile_table_12(nb)
     assert all(t[f"post {d}"]["ratio"] >= 1 for d in (3, 6, 12, 24, 48))
@@ -2095,7 +2095,8 @@ def pre_ln_first_block_gets_the_most_and_the_tilt_grows(nb):
 
 
 @claim("12", "Neither vanishes the way the deep sigmoid network's gradient did in",
-       "within one network the block gradients differ by little more than an order of magnitude")
+       "within one network the block gradients differ by little more than an order of magnitude",
+       "with that path, the block gradients measured here stay within little more than an order")
 def neither_placement_vanishes_block_gradients_within_an_order_of_magnitude(nb):
     spreads = [max(g) / min(g) for seeds in _stored_profiles_12(nb).values() for g in seeds]
     assert 10 < max(spreads) < 20  # "little more than an order of magnitude"
@@ -2107,7 +2108,7 @@ def neither_placement_vanishes_block_gradients_within_an_order_of_magnitude(nb):
     assert 1e-13 <= ratio < 1e-11
 
 
-@claim("12", "With a large gradient near the output and a fixed learning rate")
+@claim("12", "Xiong et al. argue that this large gradient near the output, met with the full")
 def post_ln_gradient_near_the_output_is_large(nb):
     # the measured part of Xiong et al.'s explanation: Post-LN's last block gets at least its
     # first block's gradient (medians) and well over Pre-LN's last block, at every depth
@@ -2187,7 +2188,7 @@ NOT_RESULTS["12"].update({
         "ReZero's definition, cited: a gate at 0 makes every block the identity by construction",
     "The whole model: token embeddings plus Vaswani et al.'s sinusoidal position code":
         "describes the model (method)",
-    "the networks compute in float64, which makes every number below come out with the same digits":
+    "the networks compute in float64, which keeps rounding far below the printed digits":
         "method: the course's precision setting (notebook 02 measures what float64 changes)",
     "predicted, for the parameters of the last layer at initialization":
         "Xiong et al.'s theory, introduced as such; the next sentences measure it",
