@@ -1894,6 +1894,8 @@ def most_lessons_hold_dead_networks_do_not(nb):
 NOT_RESULTS["11"].update({
     "The networks so far were narrow (5 units wide, wider only in parts of notebooks 07 and 09)":
         "overview: recalls the earlier notebooks' settings",
+    "The usual reading, which the section on saturation below qualifies: each sigmoid layer":
+        "a hypothesis, said to be one; the slope bound is a formula fact and the ratio is printed",
     "A reading we did not measure here: each sigmoid layer multiplies the backward signal":
         "a hypothesis, said to be one (the slope bound of the sigmoid is a formula fact)",
     "width-5 column mixes sources: its dead share and gradient ratio are measured on the digits":
