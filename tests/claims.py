@@ -751,7 +751,7 @@ def failed_simple_rnns_end_weaker_learned_ones_stronger(nb):
     "10",
     "The runs that learned ended with a median spectral radius of 2.11",
     "The runs that failed at 50 steps stayed near 1 (median 1.19)",
-    "The SimpleRNNs that learned did so by growing their recurrent matrix well past radius 1",
+    "The SimpleRNNs that learned ended with their recurrent matrix well past radius 1 (a median",
     "Keras starts every SimpleRNN with radius 1.0",
 )
 def learned_simple_rnns_grow_their_radius(nb):
