@@ -1141,7 +1141,7 @@ NOT_RESULTS["06"] = {
     "that this is what rescues these networks is the natural reading": "a reading, said to be one",
     "It works around the symptom rather than removing its cause": "true by construction: Adam "
     "changes only the steps",
-    "a layer whose norm never moves is a layer that does not learn": "the tutorial's suggestion",
+    "a layer whose norm never moves is probably a layer that learns little": "the tutorial's suggestion",
     "A Keras callback does this in a few lines": "describes the code",
     "First one network, the tutorial's deep tanh model with seed 0": "method",
     "`weight_l1_history` trains all seeds at once": "describes the helper",
@@ -1200,7 +1200,8 @@ def seed_0_is_one_of_the_failures(nb):
     "06",
     "The first hidden layer, which sees the inputs directly, grows to 1.44",
     "In the seed-0 run above the output layer's norm first shrinks",
-    "In the ReLU network with He initialization every layer changes, and the first hidden layer most",
+    "In the ReLU network with He initialization every layer's norm grows more than in the tanh",
+    "in the ReLU network with He weights every layer's norm grows more than in the tanh network",
     "Extension 3: in the tanh network with U(0, 1) weights the middle hidden layers hardly change",
 )
 def tanh_middle_frozen_relu_all_change(nb):
@@ -1215,6 +1216,9 @@ def tanh_middle_frozen_relu_all_change(nb):
     assert all(0.95 <= tanh[f"hidden_{i}"] <= 1.05 + 1e-9 for i in (2, 3, 4, 5))
     assert tanh["hidden_1"] > 1.3 and tanh["output"] > 1.2
     assert all(v > 1.05 for v in relu.values()) and max(relu, key=relu.get) == "hidden_1"
+    assert all(relu[k] > tanh[k] for k in relu)  # "grows more than in the tanh network"
+    hidden = {k: v for k, v in relu.items() if k != "output"}
+    assert min(hidden, key=hidden.get) == "hidden_5"  # "the last hidden layer least"
     out = re.search(r"^output\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", nb.text("93e3f206"), re.M)
     start, e100, e500 = (float(v) for v in out.groups())
     assert e100 < start < e500
@@ -1237,7 +1241,7 @@ def tanh_uniform_rate_falls_with_depth(nb):
     assert all(glorot[d] == "30/30" for d in (1, 2, 3, 5, 10)) and glorot[15] != "30/30"
 
 
-@claim("06", "The networks that fail end close to 0.5, the accuracy of a constant guess")
+@claim("06", "and from six layers on their median ends close to 0.5, the accuracy of a constant")
 def failures_end_near_half(nb):
     for d, median in re.findall(
         r"^(\d+)\s+0/20\s+[\d.]+\s+[\d.]+\s+([\d.]+)", nb.text("fed44b2c"), re.M

@@ -179,7 +179,7 @@ _not_results("06", {
 })
 
 
-@claim("06", "an overfitting network still learns its training points; the failing networks do not")
+@claim("06", "an overfitting network still fits its training points; the failing networks end well")
 def quiz_failures_end_near_a_constant_guess(nb):
     c.failures_end_near_half(nb)
 
