@@ -36,7 +36,7 @@ RECIPES: dict[str, dict] = {
 #: The setting at which the notebook states its headline contrast (sigmoid vs ReLU + He).
 HEADLINE = {"depth": 20, "width": 128}
 
-#: Training settings of every run (SGD with momentum, as Glorot & Bengio and most courses).
+#: Training settings of every run (SGD with momentum, as most courses use).
 DEFAULT_SETTINGS = {"epochs": 10, "batch_size": 32, "learning_rate": 0.01, "momentum": 0.9,
                     "optimizer": "sgd"}
 

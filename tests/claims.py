@@ -1997,6 +1997,17 @@ def sigmoid_outputs_hardly_saturate(nb):
     assert ratio < 1e-9  # and yet the gradient vanished
 
 
+@claim("11", "show where the sigmoid network's gradient vanishes: it falls")
+def sigmoid_profile_unlike_notebook_05(nb):
+    sigmoid_outputs_hardly_saturate(nb)
+    # notebook 05's tanh network: U-shaped (hidden_3 below both ends) and saturated (71% at hidden_5)
+    text = Notebook("05").text("ef813580").split("Diagnosis of deep_relu")[0]
+    g = {m.group(1): float(m.group(2))
+         for m in re.finditer(r"^(hidden_\d)\s+tanh\s+([\d.e-]+)", text, re.M)}
+    assert g["hidden_3"] < g["hidden_1"] and g["hidden_3"] < g["hidden_5"]
+    assert "saturated [hidden_5]: 71%" in text
+
+
 # Notebook 12: transformers, Post-LN against Pre-LN (and ReZero): per-block gradient profiles
 # before training (cell a6d5b26a prints their summary table, the figure plots the profiles stored
 # in helpers/results/12_gradient_profiles.csv) and success rates over 10 seeds at 6 and 12 blocks.
@@ -2028,7 +2039,7 @@ def post_ln_profiles_scatter_over_seeds(nb):
 
 
 @claim("12", "with no steady trend, up to 48 blocks", "Pre-LN's falls at every added depth",
-       "At 24 blocks the prediction fits closely; at 48 the measured fall is slower")
+       "but more slowly than $1/\\sqrt{L}$ except near 24 blocks")
 def xiong_prediction_up_to_48_blocks(nb):
     t = _profile_table_12(nb)
     post = [t[f"post {d}"]["vs3"] for d in (6, 12, 24, 48)]
@@ -2036,7 +2047,8 @@ def xiong_prediction_up_to_48_blocks(nb):
     pre = [t[f"pre {d}"]["vs3"] for d in (3, 6, 12, 24, 48)]
     assert pre == sorted(pre, reverse=True) and len(set(pre)) == len(pre)
     assert abs(t["pre 24"]["vs3"] - t["pre 24"]["xiong"]) < 0.05
-    assert t["pre 48"]["vs3"] > t["pre 48"]["xiong"] + 0.05
+    for d in (6, 12, 48):  # "more slowly than 1/sqrt(L) except near 24 blocks"
+        assert t[f"pre {d}"]["vs3"] > t[f"pre {d}"]["xiong"] + 0.05, d
 
 
 @claim("12", "At 12 blocks the warm-up no longer helps",
@@ -2051,7 +2063,7 @@ def warmup_does_not_rescue_post_ln_at_12_blocks(nb):
     assert r[12, "Pre-LN"][0] == 10 and r[12, "Pre-LN + warm-up"][0] == 10
 
 
-@claim("12", "close to Xiong et al.'s $1/\\sqrt{L}$ at 24 blocks and more slowly than it at 48")
+@claim("12", "more slowly than Xiong et al.'s $1/\\sqrt{L}$ bound except near 24 blocks")
 def summary_pre_ln_shrinks_like_xiong_then_slower(nb):
     # "Pre-LN gives the blocks near the input the most gradient, more so the deeper the network,
     # while in Post-LN's medians the last block gets at least the first block's gradient"
@@ -2137,7 +2149,7 @@ def post_ln_gradient_near_the_output_is_large(nb):
         assert t[f"post {d}"]["ratio"] > 1 and t[f"post {d}"]["last"] > 1.5 * t[f"pre {d}"]["last"]
 
 
-@claim("12", "last-block gradient gets smaller as the network gets deeper, and from this Xiong",
+@claim("12", "last-block gradient gets smaller as the network gets deeper, and from this and their",
        "below, it learns with a constant learning rate in every seed at both depths")
 def pre_ln_last_block_shrinks_and_needs_no_warmup(nb):
     t = _profile_table_12(nb)
@@ -2202,7 +2214,7 @@ NOT_RESULTS["12"].update({
         "defines the task",
     "draws the tokens from a seeded generator, so every run gets its own data":
         "method (how the data are drawn)",
-    "moved the normalization inside the branch":
+    "moves the normalization inside the branch":
         "Pre-LN's definition (Xiong et al.): the plain-sum residual path holds by construction",
     "ReZero (Bachlechner et al. 2020) keeps no normalization at all":
         "ReZero's definition, cited: a gate at 0 makes every block the identity by construction",
@@ -2210,7 +2222,7 @@ NOT_RESULTS["12"].update({
         "describes the model (method)",
     "the networks compute in float64, which keeps rounding far below the printed digits":
         "method: the course's precision setting (notebook 02 measures what float64 changes)",
-    "predicted, for the parameters of the last layer at initialization":
+    "showed, for the parameters of the last layer at initialization":
         "Xiong et al.'s theory, introduced as such; the next sentences measure it",
     "Every run draws its own 2,000 training and 500 test sequences":
         "method",

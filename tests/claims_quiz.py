@@ -383,6 +383,8 @@ def quiz_dead_networks_are_chance_at_width_5(nb):
 
 # ------------------------------------------------------------------ notebook 12
 _not_results("12", {
+    "between the blocks the residual path is a plain sum; the only normalization on the way back":
+        "quiz: describes Pre-LN's architecture (the block code in the notebook)",
     "each block adds its branch to the stream, so the stream grows with depth": "quiz: Xiong et al.'s mechanism, cited; the table measures its consequence (next sentence)",
     "the attention layers of every block have the same initialization at every depth": "quiz: method (how the networks are built)",
     "the networks with and without warm-up are the same, with the same initial weights": "quiz: method",
