@@ -92,11 +92,13 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
         notes.append(f"{activation} with all weights positive: the signal grows with every layer "
                      "(He initialization, notebook 04, keeps it in scale).")
     if activation == "selu" and initializer != "lecun_normal":
-        notes.append("SELU is self-normalizing only with lecun_normal weights (Klambauer et "
-                     f"al., 2017); with {initializer} it is just another activation.")
+        notes.append("SELU is self-normalizing only with LeCun-scaled weights, such as "
+                     "lecun_normal (Klambauer et al., 2017); with "
+                     f"{initializer} it is just another activation.")
     if activation == "sigmoid" and depth >= 3:
-        notes.append("sigmoid's slope is at most 0.25, so the gradient shrinks at least 4x per "
-                     f"layer on its way back through {depth} layers (Glorot & Bengio, 2010).")
+        notes.append("sigmoid's slope is at most 0.25, so unless the weights make up for it the "
+                     f"gradient shrinks about 4x per layer on its way back through {depth} layers "
+                     "(Glorot & Bengio, 2010).")
     if activation in ("tanh", "sigmoid") and initializer.startswith("he_"):
         notes.append(f"He initialization is scaled for ReLU (half of the units off): with "
                      f"{activation} it makes pre-activations larger and more units saturate.")
