@@ -4,7 +4,13 @@ classes, bundled, no download), multilayer perceptrons 64-256 units wide trained
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -126,35 +132,100 @@ def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(p.argmax(axis=1) == y))
 
 
+def _fit_seeds(recipe: str, depth: int, width: int, seeds: list[int], settings: dict,
+               floatx: str) -> list[dict]:
+    """The loop of :func:`train_digits_many`, in this process: a row per seed."""
+    keras.config.set_floatx(floatx)  # a fresh worker process starts at Keras' float32
+    (x, y), (x_test, y_test) = load_digits_split(SPLIT_SEED)
+    rows = []
+    for seed in seeds:
+        seed_everything(seed)
+        model = compile_for_digits(build_recipe(recipe, depth, width), settings["optimizer"],
+                                   settings["learning_rate"], settings["momentum"])
+        model.fit(x, y, epochs=settings["epochs"], batch_size=settings["batch_size"], verbose=0)
+        acc = accuracy(model, x_test, y_test)
+        rows.append({"seed": seed, "train_accuracy": accuracy(model, x, y),
+                     "test_accuracy": acc, "learned": acc >= LEARNED_ACCURACY})
+    return rows
+
+
 def train_digits_many(recipe: str, depth: int, width: int, seeds: Iterable[int],
-                      **settings: float | int | str) -> pd.DataFrame:
+                      workers: int = 1, **settings: float | int | str) -> pd.DataFrame:
     """Train one model per seed on the digits; return one row per seed: ``seed``,
     ``train_accuracy``, ``test_accuracy``, ``learned`` (test accuracy >= LEARNED_ACCURACY).
 
     Per seed: ``seed_everything(seed)``, :func:`build_recipe`, :func:`compile_for_digits`,
     ``model.fit`` on the split of :data:`SPLIT_SEED`; ``settings`` override
-    :data:`DEFAULT_SETTINGS`. Refuses unknown recipes or settings and bad seeds."""
+    :data:`DEFAULT_SETTINGS`. With ``workers`` > 1 the seeds are shared out between this process
+    and ``workers - 1`` fresh ones (each run is seeded on its own, so the rows are the same
+    as with one worker, only sooner on a machine with that many cores). Refuses unknown
+    recipes or settings, bad seeds, workers below 1."""
     check_choice("recipe", recipe, RECIPES)
     seeds, s = check_seeds(seeds), _check_settings(settings)
-    (x, y), (x_test, y_test) = load_digits_split(SPLIT_SEED)
-    rows = []
-    for seed in seeds:
-        seed_everything(seed)
-        model = compile_for_digits(build_recipe(recipe, depth, width), s["optimizer"],
-                                   s["learning_rate"], s["momentum"])
-        model.fit(x, y, epochs=s["epochs"], batch_size=s["batch_size"], verbose=0)
-        acc = accuracy(model, x_test, y_test)
-        rows.append({"seed": seed, "train_accuracy": accuracy(model, x, y),
-                     "test_accuracy": acc, "learned": acc >= LEARNED_ACCURACY})
+    depth, width = check_int("depth", depth, minimum=1), check_int("width", width, minimum=1)
+    workers = min(check_int("workers", workers, minimum=1), len(seeds))
+    args = (recipe, depth, width)
+    if workers == 1:
+        rows = _fit_seeds(*args, seeds, s, keras.config.floatx())
+    else:
+        shares = [seeds[i::workers] for i in range(workers)]
+        others = [_start_worker([*args, share, s, keras.config.floatx()]) for share in shares[1:]]
+        try:
+            rows = _fit_seeds(*args, shares[0], s, keras.config.floatx())
+            rows += [row for worker in others for row in _rows_of(worker)]
+        except BaseException:  # an error or an interrupt here: no worker left running
+            for worker in others:
+                worker.kill()
+            raise
+        rows.sort(key=lambda row: seeds.index(row["seed"]))
     return pd.DataFrame(rows, columns=["seed", "train_accuracy", "test_accuracy", "learned"])
+
+
+# A worker is a fresh Python running _fit_seeds on JSON it reads from stdin and writes back to
+# stdout (floats survive JSON exactly). A subprocess rather than multiprocessing: no fork of a
+# process running TensorFlow, and no re-import of the caller's script or notebook.
+_WORKER = ("import json, sys; from helpers.scale import _fit_seeds; "
+           "json.dump(_fit_seeds(*json.load(sys.stdin)), sys.stdout)")
+
+
+def _start_worker(args: list) -> subprocess.Popen:
+    root = str(Path(__file__).resolve().parent.parent)  # where `helpers` can be imported from
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    log = tempfile.TemporaryFile("w+")  # its stderr: TensorFlow's start-up lines, or an error
+    proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+    proc.log = log
+    proc.stdin.write(json.dumps(args))
+    proc.stdin.close()
+    return proc
+
+
+def _rows_of(proc: subprocess.Popen) -> list[dict]:
+    out = proc.stdout.read()
+    proc.wait()
+    proc.stdout.close()
+    with proc.log as log:
+        if proc.returncode != 0:
+            log.seek(0)
+            raise RuntimeError(f"a training worker failed (exit {proc.returncode}):\n"
+                               f"{log.read()[-2000:]}")
+    return json.loads(out)
 
 
 def train_config(config: dict, seeds: list[int]) -> pd.DataFrame:
     """:func:`train_digits_many` for one configuration dict (``recipe``, ``depth``, ``width``
-    and settings): the trainer ``helpers.store.load_or_train`` calls."""
+    and settings): the trainer ``helpers.store.load_or_train`` calls. It shares the seeds out
+    over up to two processes (one per core, two cores at most: Colab's and Binder's count).
+    Refuses to run unless Keras computes in float64, the precision of the stored tables."""
+    if keras.config.floatx() != "float64":
+        raise ValueError("train_config adds runs to a stored table, computed in float64, but Keras "
+                         f"computes in {keras.config.floatx()}: call keras.config.set_floatx("
+                         "'float64') first (train_digits_many trains in any precision)")
     config = dict(config)
+    workers = min(2, os.cpu_count() or 1)
     return train_digits_many(config.pop("recipe"), config.pop("depth"), config.pop("width"),
-                             seeds, **config)
+                             seeds, workers=workers, **config)
 
 
 def sweep_configs(recipes: Iterable[str], depths: Iterable[int], width: int = 128,

@@ -115,3 +115,16 @@ def test_keras_clipnorm_is_per_variable_and_global_clipnorm_rescales_the_whole_g
     joint = np.sqrt(sum(np.sum(g**2) for g in grads))
     for step, g in zip(whole, grads):
         np.testing.assert_allclose(step, g / joint)  # same direction
+
+
+@pytest.mark.parametrize("module", ["claims.py", "claims_quiz.py"])
+def test_no_function_of_the_registry_is_defined_twice(module):
+    """A second `def` of the same name replaces the first after its claim registered it, so
+    a check could silently run another one's code (this happened once): names are unique."""
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parent / module).read_text())
+    names = Counter(n.name for n in tree.body if isinstance(n, ast.FunctionDef))
+    assert not [name for name, k in names.items() if k > 1]

@@ -17,6 +17,7 @@ from helpers.scale import (
     load_digits_split,
     saturated_share,
     sweep_configs,
+    train_config,
     train_digits_many,
 )
 
@@ -84,3 +85,25 @@ def test_train_digits_many_rows_and_refusals():
         train_digits_many("relu", 2, 8, [0])
     with pytest.raises(ValueError, match="optimizer"):
         sweep_configs(["relu_he"], [2], optimizer="rmsprop")
+    with pytest.raises(ValueError, match="workers"):
+        train_digits_many("relu_he", 2, 8, [0], workers=0)
+
+
+def test_seeds_shared_out_over_worker_processes_give_the_same_rows():
+    """A second process (as train_config uses on two cores) returns exactly the rows of one,
+    in the order of the seeds, computed in the caller's precision (conftest: float64)."""
+    one = train_digits_many("relu_he", 3, 8, [4, 0, 7], epochs=1)
+    two = train_digits_many("relu_he", 3, 8, [4, 0, 7], workers=2, epochs=1)
+    assert list(two.seed) == [4, 0, 7]
+    assert two.equals(one)
+    assert two.test_accuracy.nunique() > 1  # the seeds really differ
+
+
+def test_train_config_refuses_a_precision_other_than_the_stored_tables():
+    config = sweep_configs(["relu_he"], [2], width=8, epochs=1)[0]
+    keras.config.set_floatx("float32")
+    try:
+        with pytest.raises(ValueError, match="float64"):
+            train_config(config, [0])
+    finally:
+        keras.config.set_floatx("float64")  # conftest's precision
