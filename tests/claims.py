@@ -1925,7 +1925,7 @@ def bn_alone_and_adam_fail_residual_bn_learns_every_seed(nb):
     assert _learned_every_seed(rates["relu_he_res_bn sgd"])
 
 
-@claim("11", "Dead networks at initialization are a width-5 phenomenon: none of the wide")
+@claim("11", "Dead networks at initialization are a narrow-network phenomenon here")
 def no_wide_network_dead_at_init(nb):
     dead = _dead_shares(nb)
     assert dead[128] == 0 and dead[5] > 0.2
@@ -1974,7 +1974,7 @@ def most_lessons_hold_dead_networks_do_not(nb):
 
 NOT_RESULTS["11"].update(
     {
-        "The networks so far were narrow (5 units wide, wider only in parts of notebooks 07 and 09)": "overview: recalls the earlier notebooks' settings",
+        "The networks so far were narrow (mostly 5 units wide; wider, up to 64 units, only in parts": "overview: recalls the earlier notebooks' settings (06: up to 25 units, 08's lab: up to 64, 10: 16)",
         "The usual reading, which the section on saturation below qualifies: each sigmoid layer": "a hypothesis, said to be one; the slope bound is a formula fact and the ratio is printed",
         "A reading we did not measure here: each sigmoid layer multiplies the backward signal": "a hypothesis, said to be one (the slope bound of the sigmoid is a formula fact)",
         "width-5 column mixes sources: its dead share and gradient ratio are measured on the digits": "describes where the table's numbers come from (method)",
@@ -2123,7 +2123,7 @@ def post_ln_profiles_scatter_over_seeds(nb):
     "12",
     "with no steady trend, up to 48 blocks",
     "Pre-LN's falls at every added depth",
-    "but more slowly than $1/\\sqrt{L}$ except near 24 blocks",
+    "but by less than $1/\\sqrt{L}$ at every depth measured (closest at 24 blocks)",
 )
 def xiong_prediction_up_to_48_blocks(nb):
     t = _profile_table_12(nb)
@@ -2132,14 +2132,15 @@ def xiong_prediction_up_to_48_blocks(nb):
     pre = [t[f"pre {d}"]["vs3"] for d in (3, 6, 12, 24, 48)]
     assert pre == sorted(pre, reverse=True) and len(set(pre)) == len(pre)
     assert abs(t["pre 24"]["vs3"] - t["pre 24"]["xiong"]) < 0.05
-    for d in (6, 12, 48):  # "more slowly than 1/sqrt(L) except near 24 blocks"
-        assert t[f"pre {d}"]["vs3"] > t[f"pre {d}"]["xiong"] + 0.05, d
+    gaps = {d: t[f"pre {d}"]["vs3"] - t[f"pre {d}"]["xiong"] for d in (6, 12, 24, 48)}
+    assert all(gap > 0 for gap in gaps.values())  # by less than 1/sqrt(L), at every depth
+    assert min(gaps, key=gaps.get) == 24  # closest at 24 blocks
 
 
 @claim(
     "12",
-    "At 12 blocks the warm-up no longer helps",
-    "Post-LN learns in none of the 10 seeds with it, as without it, while Pre-LN still learns",
+    "At 12 blocks the warm-up no longer rescues any seed",
+    "with it (median test accuracy 0.172, against 0.126 without), as without it, while Pre-LN",
     "rescued 6 of 10 seeds at 6 blocks rescues 0 of 10 at 12",
     "and with 12 blocks it brings Post-LN to 0 of 10",
     "and in no seed at 12 blocks, where Pre-LN still always learned",
@@ -2147,11 +2148,12 @@ def xiong_prediction_up_to_48_blocks(nb):
 def warmup_does_not_rescue_post_ln_at_12_blocks(nb):
     r = _rates_12(nb)
     assert r[12, "Post-LN + warm-up"][0] == 0 and r[12, "Post-LN"][0] == 0
+    assert r[12, "Post-LN + warm-up"][1] > r[12, "Post-LN"][1]  # a little higher, no seed rescued
     assert r[6, "Post-LN + warm-up"][0] == 6
     assert r[12, "Pre-LN"][0] == 10 and r[12, "Pre-LN + warm-up"][0] == 10
 
 
-@claim("12", "more slowly than Xiong et al.'s $1/\\sqrt{L}$ bound except near 24 blocks")
+@claim("12", "by less than Xiong et al.'s $1/\\sqrt{L}$ scaling at every depth measured")
 def summary_pre_ln_shrinks_like_xiong_then_slower(nb):
     # "Pre-LN gives the blocks near the input the most gradient, more so the deeper the network,
     # while in Post-LN's medians the last block gets at least the first block's gradient"
@@ -2162,6 +2164,7 @@ def summary_pre_ln_shrinks_like_xiong_then_slower(nb):
 
 
 NOT_RESULTS["12"] = {
+    "(2020) bounded the gradient of the last layer's parameters at initialization": "a paper's theorem, described as bounds",
     "Two depths and 10 seeds a point show the direction, not where Post-LN stops training": "a caveat on what was not measured",
 }
 
@@ -2209,6 +2212,11 @@ def _headline_12(nb) -> dict[tuple[int, str], tuple[int, float, float]]:
 def pre_ln_first_block_gets_the_most_and_the_tilt_grows(nb):
     import numpy as np
 
+    counted = re.search(
+        r"Pre-LN: the first block gets the most gradient in (\d+) of its (\d+) profiles",
+        nb.text("a6d5b26a"),
+    )
+    assert counted and counted.group(1) == counted.group(2) == "15"  # 5 depths x 3 seeds
     for (placement, depth), seeds in _stored_profiles_12(nb).items():
         if placement != "pre":
             continue
@@ -2294,12 +2302,15 @@ def rezero_learns_in_eight_of_ten_without_warmup(nb):
     "12",
     "With 6 blocks and a constant learning rate, Post-LN learns in 0 of 10 seeds",
     "the intervals are far apart",
+    "below Pre-LN's 10 of 10 within the same 189 steps, though the two intervals overlap",
 )
 def headline_intervals_far_apart(nb):
     rows = _headline_12(nb)
     post, pre = rows[6, "Post-LN"], rows[6, "Pre-LN"]
     assert post == (0, 0.0, 0.28) and pre == (10, 0.72, 1.0)
     assert pre[1] - post[2] > 0.4  # far apart, not just disjoint
+    warm = rows[6, "Post-LN + warm-up"]
+    assert warm[0] == 6 and warm[0] < pre[0] and warm[2] > pre[1]  # lower, intervals overlap
 
 
 @claim("12", "Post-LN never learned the reversal task in 10 seeds and Pre-LN always did")
@@ -2320,7 +2331,6 @@ NOT_RESULTS["12"].update(
         "ReZero (Bachlechner et al. 2020) keeps no normalization at all": "ReZero's definition, cited: a gate at 0 makes every block the identity by construction",
         "The whole model: token embeddings plus Vaswani et al.'s sinusoidal position code": "describes the model (method)",
         "the networks compute in float64, which keeps rounding far below the printed digits": "method: the course's precision setting (notebook 02 measures what float64 changes)",
-        "showed, for the parameters of the last layer at initialization": "Xiong et al.'s theory, introduced as such; the next sentences measure it",
         "Every run draws its own 2,000 training and 500 test sequences": "method",
         "A run *learned* when at least 0.9 of its test tokens are right": "definition",
         "The stored table holds every run; `make results` recomputes it": "method",

@@ -100,8 +100,9 @@ def _judge_3(answer) -> str:
     value = number(answer, "the ratio of the last block's gradients at 24 and 6 blocks", 0)
     pre = _profile_last("pre", 24) / _profile_last("pre", 6)
     if close(value, pre, 1e-6 * pre):
-        return (f"{pre:.3f}, beside Xiong et al.'s 1/sqrt(24/6) = 0.5: in Pre-LN each added "
-                "block dilutes the gradient of the last one, which is why it needs no warm-up.")
+        return (f"{pre:.3f}, beside the 1/sqrt(24/6) = 0.5 of Xiong et al.'s scaling: in Pre-LN "
+                "each added block dilutes the gradient of the last one; Xiong et al. give this as "
+                "the reason Pre-LN needs no warm-up (a mechanism this notebook does not measure).")
     if close(value, 1 / pre, 1e-6 / pre):
         raise Wrong("that is the ratio the wrong way round; divide the value at 24 blocks by "
                     "the value at 6 blocks.")
