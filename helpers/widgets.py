@@ -85,9 +85,10 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
     nothing stands out). Refuses nothing: the lab lets learners try any combination."""
     notes = []
     positive = initializer == TUTORIAL_INITIALIZER  # RandomUniform(0, 1): all weights positive
-    if positive and activation in ("tanh", "sigmoid"):
+    if positive and activation in ("tanh", "sigmoid") and depth >= 3:
         notes.append(f"With every weight positive, pre-activations add up layer after layer and "
-                     f"{activation} units saturate: almost no gradient flows back (notebook 03).")
+                     f"{activation} units saturate, the more the deeper the layer: in notebook "
+                     "05's five-layer tanh network the middle layers get the least gradient.")
     if positive and activation in ("relu", "leaky_relu", "elu", "gelu"):
         notes.append(f"{activation} with all weights positive: the signal grows with every layer "
                      "(He initialization, notebook 04, keeps it in scale).")
@@ -111,9 +112,10 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
     if activation == "linear":
         notes.append("With linear units the whole network is one linear function: no depth "
                      "lets it separate two circles.")
-    if activation == "relu" and depth >= 15 and width <= 8:
-        notes.append(f"A narrow ({width}), deep ({depth}) ReLU network is often dead at the "
-                     "start (a layer outputs 0 for every input): try several seeds (notebook 07).")
+    if activation == "relu" and depth >= 15 and width <= 6:
+        notes.append(f"A narrow ({width}), deep ({depth}) ReLU network can be dead at the start "
+                     "(a layer outputs 0 for every input; with He weights at width 5 and 20 "
+                     "layers, 0.35 of them in notebook 07): try several seeds.")
     if learning_rate > {"sgd": 0.3, "adam": 0.01}[optimizer]:
         notes.append(f"A learning rate of {learning_rate:.3g} is large for this optimizer "
                      f"(usual: {DEFAULT_LEARNING_RATES[optimizer]}): training may diverge.")

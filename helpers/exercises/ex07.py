@@ -176,7 +176,8 @@ def _judge_3(answer) -> str:
         raise Wrong(f"at {value} seeds the intervals are apart, but fewer seeds already "
                     "suffice: the exercise asks for the smallest number.")
     return (f"{needed} seeds: telling 0.3 from 0.5 takes more than three times this "
-            "notebook's 30 seeds, so only much larger differences can be read here.")
+            "notebook's 30 seeds, so here a difference counts as settled only when its "
+            "intervals are apart, which takes a much larger gap.")
 
 
 q3 = Exercise(
