@@ -518,7 +518,7 @@ def alive_remedies_are_not_born_dead_but_fail_at_30(nb):
 @claim(
     "09",
     "Batch normalization alone fails beyond 10 layers here",
-    "At initialization some hidden layer's gradient is far larger than the output layer's in 0.7",
+    "At initialization 0.7 of its networks are flagged as exploding (the \"exploding\" column",
 )
 def batch_norm_alone_fails_beyond_10_layers(nb):
     r = _rates(nb)["ReLU + He + batch norm"]
