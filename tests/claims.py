@@ -518,7 +518,7 @@ def alive_remedies_are_not_born_dead_but_fail_at_30(nb):
 @claim(
     "09",
     "Batch normalization alone fails beyond 10 layers here",
-    "At initialization 0.7 of its networks are flagged as exploding (the \"exploding\" column",
+    'At initialization 0.7 of its networks are flagged as exploding (the "exploding" column',
 )
 def batch_norm_alone_fails_beyond_10_layers(nb):
     r = _rates(nb)["ReLU + He + batch norm"]
@@ -1764,6 +1764,7 @@ def variance_algebra_holds_for_glorot_and_he_not_uniform(nb):
     "Both factors of seed 0's table above go into that excess",
     "The weight factor is 2.03 to 2.63 where the zero-mean formula expects 1.29",
     "The slope factor is 0.934 to 0.998, where the formula multiplies by the layer's",
+    "for U(0, 1) they hold only at the two ends (the first layer forward, the last hidden layer",
     "The variance algebra explains why Glorot and He work",
 )
 def backward_algebra(nb):
