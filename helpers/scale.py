@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 import keras
 import numpy as np
@@ -78,6 +79,7 @@ def build_digits_mlp(depth: int, width: int = 128, activation: str = "relu",
     ``residual`` blocks 2... add their input, h = h + block(h)), then ``Dense(10, "softmax")``
     ``output`` (Glorot). Call :func:`helpers.seed_everything` first for reproducible weights.
     Refuses depth or width below 1, unknown activations or initializers, residual at depth 1."""
+    # plain ints (a worker gets them as JSON); build_digits_mlp checks them again, cheaply
     depth, width = check_int("depth", depth, minimum=1), check_int("width", width, minimum=1)
     check_choice("activation", activation, ("sigmoid", "tanh", "relu", "gelu", "elu", "selu"))
     if residual and depth < 2:
@@ -162,54 +164,51 @@ def train_digits_many(recipe: str, depth: int, width: int, seeds: Iterable[int],
     recipes or settings, bad seeds, workers below 1."""
     check_choice("recipe", recipe, RECIPES)
     seeds, s = check_seeds(seeds), _check_settings(settings)
+    # plain ints (a worker gets them as JSON); build_digits_mlp checks them again, cheaply
     depth, width = check_int("depth", depth, minimum=1), check_int("width", width, minimum=1)
     workers = min(check_int("workers", workers, minimum=1), len(seeds))
-    args = (recipe, depth, width)
+    args, floatx = (recipe, depth, width), keras.config.floatx()
     if workers == 1:
-        rows = _fit_seeds(*args, seeds, s, keras.config.floatx())
+        rows = _fit_seeds(*args, seeds, s, floatx)
     else:
         shares = [seeds[i::workers] for i in range(workers)]
-        others = [_start_worker([*args, share, s, keras.config.floatx()]) for share in shares[1:]]
+        others = [_start_worker([*args, share, s, floatx]) for share in shares[1:]]
         try:
-            rows = _fit_seeds(*args, shares[0], s, keras.config.floatx())
-            rows += [row for worker in others for row in _rows_of(worker)]
-        except BaseException:  # an error or an interrupt here: no worker left running
-            for worker in others:
-                worker.kill()
-            raise
+            rows = _fit_seeds(*args, shares[0], s, floatx)
+            rows += [row for worker in others for row in _rows_of(*worker)]
+        finally:  # also after an error or an interrupt: no worker left running, no file open
+            for proc, log in others:
+                if proc.returncode is None:  # not collected by _rows_of
+                    proc.kill()
+                    proc.communicate()
+                log.close()
         rows.sort(key=lambda row: seeds.index(row["seed"]))
     return pd.DataFrame(rows, columns=["seed", "train_accuracy", "test_accuracy", "learned"])
 
 
-# A worker is a fresh Python running _fit_seeds on JSON it reads from stdin and writes back to
-# stdout (floats survive JSON exactly). A subprocess rather than multiprocessing: no fork of a
-# process running TensorFlow, and no re-import of the caller's script or notebook.
+# A worker is a fresh Python running _fit_seeds on the JSON of its command line and writing the
+# rows to stdout as JSON (floats survive JSON exactly). A subprocess rather than multiprocessing:
+# no fork of a process running TensorFlow, and no re-import of the caller's script or notebook.
 _WORKER = ("import json, sys; from helpers.scale import _fit_seeds; "
-           "json.dump(_fit_seeds(*json.load(sys.stdin)), sys.stdout)")
+           "json.dump(_fit_seeds(*json.loads(sys.argv[1])), sys.stdout)")
 
 
-def _start_worker(args: list) -> subprocess.Popen:
+def _start_worker(args: list) -> tuple[subprocess.Popen, IO[str]]:
     root = str(Path(__file__).resolve().parent.parent)  # where `helpers` can be imported from
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     log = tempfile.TemporaryFile("w+")  # its stderr: TensorFlow's start-up lines, or an error
-    proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", _WORKER, json.dumps(args)],
                             stdout=subprocess.PIPE, stderr=log, text=True, env=env)
-    proc.log = log
-    proc.stdin.write(json.dumps(args))
-    proc.stdin.close()
-    return proc
+    return proc, log
 
 
-def _rows_of(proc: subprocess.Popen) -> list[dict]:
-    out = proc.stdout.read()
-    proc.wait()
-    proc.stdout.close()
-    with proc.log as log:
-        if proc.returncode != 0:
-            log.seek(0)
-            raise RuntimeError(f"a training worker failed (exit {proc.returncode}):\n"
-                               f"{log.read()[-2000:]}")
+def _rows_of(proc: subprocess.Popen, log: IO[str]) -> list[dict]:
+    out = proc.communicate()[0]
+    if proc.returncode != 0:
+        log.seek(0)
+        raise RuntimeError(f"a training worker failed (exit {proc.returncode}):\n"
+                           f"{log.read()[-2000:]}")
     return json.loads(out)
 
 
