@@ -1258,10 +1258,13 @@ def tanh_uniform_rate_falls_with_depth(nb):
 
 
 def _stored_runs(table: str):
-    """A stored results table of helpers/results, as a DataFrame."""
+    """A committed results table of helpers/results, read and checked by helpers.store.Table,
+    as a DataFrame (values typed: bool, int, float, None for an empty cell)."""
     import pandas as pd
 
-    return pd.read_csv(NOTEBOOKS.parent / "helpers" / "results" / f"{table}.csv")
+    from helpers.store import RESULTS_DIR, Table
+
+    return pd.DataFrame(Table(table, RESULTS_DIR).records())
 
 
 @claim(
