@@ -786,7 +786,7 @@ def seed_0_simple_rnn_fails_lstm_learns(nb):
 
 # ------------------------------------------------------------------ notebook 03
 NOT_RESULTS["03"] = {
-    "Watch it fail to learn, and compare with the figure": "announces the plan",
+    "Watch it fail to learn in one run, and compare with the figure": "announces the plan",
     "Measure how often it fails over twenty seeds": "announces the plan",
     "Meet the Keras 3 trap that silently gives every layer the same weights": "announces the plan",
     "Same ingredients as before: tanh hidden units of width five": "describes the model",
@@ -796,7 +796,8 @@ NOT_RESULTS["03"] = {
     "A monotone function cannot be high inside a ring": "a mathematical argument",
     "The suspect is the all-positive initializer": "a hypothesis, named as one (notebook 05 measures it)",
     "The tutorial created **one** `RandomUniform` object": "describes the tutorial's code",
-    "Identical *layers* are one kind of symmetry": "introduces the measurement",
+    "Identical *layers* make a different experiment from the tutorial's": "introduces the "
+    "measurement (the trap above is measured in its own cells)",
     "Check it on the shallow network of notebook 02": "method",
     "A network whose layers start identical is a different experiment": "the course's convention",
     "In Keras 3, never share one initializer object between layers": "advice",
@@ -839,12 +840,11 @@ def middle_layers_get_a_small_share_in_notebook_05(nb):
     assert shares and shares[0] < 0.02
 
 
-@claim("03", "The test accuracy rises a little between epochs 100 and 200, stays between 0.568")
+@claim("03", "At the epochs printed the test accuracy rises a little between epochs 100 and 200")
 def accuracy_rises_a_little_then_flat_then_climbs(nb):
     acc = {int(e): float(a) for e, a in re.findall(r"(\d+): ([\d.]+)", nb.text("b586486e"))}
     assert 0 < acc[200] - acc[100] < 0.1
-    assert all(0.568 <= acc[e] <= 0.578 for e in (200, 300, 400))
-    assert acc[500] == 0.622 and acc[500] - acc[400] > 0.04  # the climb of the last 100 epochs
+    assert [acc[e] for e in (200, 300, 400, 500)] == [0.568, 0.576, 0.578, 0.622]
 
 
 @claim(
@@ -868,7 +868,7 @@ def shared_initializer_gives_identical_layers(nb):
 
 @claim(
     "03",
-    "If every hidden unit starts with the same weights, every unit computes the same output",
+    "If every hidden unit starts with the same incoming weights and bias and the same outgoing",
     "The weights moved, but the five units moved together",
 )
 def constant_initial_weights_keep_units_identical(nb):
@@ -1043,7 +1043,7 @@ def train_computes_the_same_losses_as_fit(nb):
 
 @claim(
     "02",
-    "For the first 100 epochs the test accuracy stays near chance",
+    "At the epochs printed up to 100 the test accuracy is near chance",
     "the run first reaches 0.7 at epoch 270",
 )
 def seed_0_near_chance_for_100_epochs_then_jumps(nb):
@@ -1608,6 +1608,11 @@ NOT_RESULTS["05"] = {
     "**dead_units**: more than `DEAD_SHARE = 0.4`": "definition",
     "The monitors above also wrote TensorBoard logs": "describes the helper",
     "the default keeps only ten events per tag": "TensorBoard's documented default",
+    "Zero-centred weights of the right scale keep the *product*": "the initializers' aim, "
+    "by their definitions (measured in the next section)",
+    "He's weights make it larger, by enough to make up for": "He et al.'s derivation (theory)",
+    "That is the epoch's net change spread over its steps": "what GradientMonitor's "
+    "update_ratio_per_step measures, and the triangle inequality",
     "The gradient reaching each layer is one `tf.GradientTape` away": "describes the tools",
 }
 
@@ -1646,13 +1651,14 @@ def our_figures_are_smaller_than_the_tutorials(nb):
 @claim(
     "05",
     "Note the ReLU network that ends with no gradient at all",
-    "it died during training, every unit switched off for every input",
+    "its output layer's kernel gradient is exactly 0, which means",
+    "and one of the five seeds' networks dies in training",
 )
 def one_relu_network_dies_in_training(nb):
     text = nb.text("f13e1b67")
     relu = re.search(r"deep_relu: .*\((\d+) seeds; (\d+) with no gradient left at all\)", text)
     tanh = re.search(r"deep_tanh: .*\((\d+) seeds; (\d+) with no gradient left at all\)", text)
-    assert int(relu.group(2)) >= 1 and int(relu.group(1)) == 5 - int(relu.group(2))
+    assert int(relu.group(2)) == 1 and int(relu.group(1)) == 4
     assert int(tanh.group(2)) == 0
     # every layer of that network gets exactly zero: the table's ranges start at 0
     frame = nb.frame("0748614b")
@@ -1794,7 +1800,7 @@ def backward_algebra(nb):
 
 @claim(
     "05",
-    "Once it has started learning, every layer of the ReLU network moves by a few",
+    "Once it has started learning, every layer of the ReLU network moves on net by a few",
     "In the tanh network the output layer and the first hidden layer move at a similar pace",
     "These are the layers whose units saturate most",
 )
@@ -1828,6 +1834,19 @@ def diagnose_verdicts_over_five_seeds(nb):
     relu = re.search(r"deep_relu: \[(.*)\]", text).group(1)
     assert tanh.count("vanishing") == 5
     assert relu.count("'healthy'") == 4
+
+
+@claim(
+    "05",
+    "After training even the seed-0 tanh network passes (above), although it has not learned",
+    "not whether the network has learned, so read the accuracy too",
+)
+def diagnose_passes_a_trained_tanh_network_that_did_not_learn(nb):
+    assert "Diagnosis of deep_tanh: healthy" in nb.text("31a3c538")
+    test = float(
+        re.search(r"deep_tanh: Train: [\d.]+, Test: ([\d.]+)", nb.text("086469fa")).group(1)
+    )
+    assert test < 0.70  # below the course's LEARNED_THRESHOLD: it has not learned
 
 
 # ------------------------------------------------------------------ notebook 11
