@@ -46,8 +46,8 @@ def _judge_1(answer) -> str:
     target = _median(rows)
     if close(value, target, _TOL):
         return (f"{target:.3f}, a constant answer's score, and no seed learns: ReLU alone does "
-                "not fix the network. With all-positive U(0, 1) weights the initialization is "
-                "as much a part of the failure as the activation.")
+                "not fix the network. With all-positive U(0, 1) weights ReLU fails too, so the "
+                "initializer is at least part of the failure; notebook 07 measures how much.")
     if close(value, _median(rows, "train_accuracy"), _TOL):
         raise Wrong("that is the median training accuracy; the exercise asks for the test "
                     "accuracy (`test_accuracy`).")
@@ -71,8 +71,9 @@ def _judge_2(answer) -> str:
     rate = float(np.mean([r["learned"] for r in _stored(20, 16, "relu", "he_uniform")]))
     narrow = float(np.mean([r["learned"] for r in _stored(20, 5, "relu", "he_uniform")]))
     if close(value, rate, 1e-9):
-        return (f"{rate:.2f} at width 16 against {narrow:.2f} at width 5: with more units per "
-                "layer it is far less likely that a whole layer is switched off at once.")
+        return (f"{rate:.2f} at width 16 against {narrow:.2f} at width 5: a wider layer is far "
+                "less likely to be switched off as a whole, and the wide networks that start "
+                "alive learn too.")
     if close(value, 20 * rate, 1e-9):
         raise Wrong("that is a count of seeds; divide by the twenty seeds to get a share.")
     if close(value, 100 * rate, 1e-9):
@@ -100,8 +101,8 @@ def _judge_3(answer) -> str:
     if run["learned"]:
         raise Wrong(f"seed {seed}'s network learns; look for one that is dead at "
                     "initialization (`dead_at_init(20, width=5, seeds=range(30))`).")
-    raise Wrong(f"seed {seed}'s network fails, but it is alive at initialization: it failed "
-                "during training, the other kind of failure. Pick a seed whose `dead` is True in "
+    raise Wrong(f"seed {seed}'s network fails, but it is alive at initialization and still "
+                "fails, the other kind of failure. Pick a seed whose `dead` is True in "
                 "`dead_at_init(20, width=5, seeds=range(30))`.")
 
 
