@@ -113,7 +113,7 @@ lab: install
 # as skipped (saying why) where it is not, and fails when CI=true and Chromium is missing.
 test: install-dev
 	$(BIN)/ruff check .
-	$(TF_ENV) $(VPY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/ $(wildcard notebooks) $(NBVAL)
+	$(TF_ENV) $(VPY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30 tests/ $(wildcard notebooks) $(NBVAL)
 
 execute: install-dev
 	$(TF_ENV) $(VPY) scripts/execute_notebooks.py

@@ -304,8 +304,8 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
     found = []  # (kind, layer, message)
     if (weak := vanishing(grads)) is not None:
         found.append(("vanishing", layers[weak].name, f"its gradient is {rel[weak]:.3g} of the "
-                      f"output layer's (below {VANISHING_RATIO:g}): it barely learns, nor do the "
-                      "layers it feeds back into."))
+                      f"output layer's (below {VANISHING_RATIO:g}): it barely learns (the table "
+                      "shows whether the layers below it get more)."))
     if (strong := exploding(grads)) is not None and not np.all(np.isfinite(grads)):
         found.append(("exploding", None, "some gradients are NaN or infinite."))
     elif strong is not None and rel[strong] > EXPLODING_RATIO:

@@ -69,6 +69,22 @@ def _strip_volatile(nb) -> None:
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 output.pop("transient", None)
+            cell.outputs = _merge_streams(cell.get("outputs", []))
+
+
+def _merge_streams(outputs: list) -> list:
+    """Consecutive stream outputs of one stream as one, as a cell prints them: the kernel may
+    send a cell's printed lines in several messages depending on timing, so a re-run would
+    otherwise change how its text is split."""
+    merged = []
+    for output in outputs:
+        prev = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == output.get("name")):
+            prev["text"] = prev["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def execute(path: Path) -> float:

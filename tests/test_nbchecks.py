@@ -300,3 +300,16 @@ def test_execute_script_names_failing_cell_and_keeps_file(tmp_path):
     assert "02_fails.ipynb" in result.stderr and "cell 2" in result.stderr
     assert "ZeroDivisionError" in result.stderr and "not overwritten" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_execute_script_saves_a_cells_printed_lines_as_one_stream(tmp_path):
+    # a flush between prints makes the kernel send two messages; the saved cell has one stream
+    # (its stdout text in order) and the stderr stream apart, so a re-run does not re-split it
+    path = tmp_path / "03_streams.ipynb"
+    code = ("import sys, time\nprint('a', flush=True)\ntime.sleep(0.3)\nprint('b', flush=True)\n"
+            "print('c', file=sys.stderr)")
+    nbformat.write(new_notebook(cells=[new_code_cell(code)]), path)
+    result = _run_script(path)
+    assert result.returncode == 0, result.stderr
+    outputs = nbformat.read(path, as_version=4).cells[0].outputs
+    assert [(o["name"], o["text"]) for o in outputs] == [("stdout", "a\nb\n"), ("stderr", "c\n")]

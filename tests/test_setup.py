@@ -377,7 +377,8 @@ def test_make_test_shares_files_not_cells_between_its_processes():
     """make test runs two pytest-xdist processes; `--dist loadfile` keeps every test file and
     every notebook in one process, so a notebook's cells run in order in one kernel."""
     recipe = _recipe("test")
-    assert re.search(r"-m pytest -n \$\(TEST_WORKERS\) --dist loadfile tests/", recipe), recipe
+    pattern = r"-m pytest -n \$\(TEST_WORKERS\) --dist loadfile (--durations=\d+ )?tests/"
+    assert re.search(pattern, recipe), recipe
     assert re.search(r"^TEST_WORKERS \?= 2$", _makefile(), re.MULTILINE)
     dev = (REPO / "requirements-dev.txt").read_text(encoding="utf-8")
     assert re.search(r"^pytest-xdist==\d", dev, re.MULTILINE), "pytest-xdist must be pinned"

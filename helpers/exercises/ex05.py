@@ -74,7 +74,8 @@ def _judge_1_in_float64(answer) -> str:
     shared = list(kernel_gradients(_shared_initializer_tanh(0), x, y).values())
     if _relative(value, min(shared[:-1]) / shared[-1], 0.01):
         raise Wrong("that is the network whose layers share one RandomUniform object (every "
-                    "layer gets the same kernel in Keras 3); give each layer its own "
+                    "layer of the same shape, `hidden_2` to `hidden_5`, gets the same kernel in "
+                    "Keras 3); give each layer its own "
                     "initializer, or use `build_mlp(5)` after `seed_everything(0)`.")
     if value >= 1:
         raise Wrong(f"a hidden layer's share of the output layer's gradient is below 1 here, "
