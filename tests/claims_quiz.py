@@ -199,7 +199,7 @@ def quiz_failing_runs_miss_their_training_points_too(nb):
     c.failing_wide_runs_miss_their_training_points(nb)
 
 
-@claim("06", "with U(0, 1) weights the sum grows with the number of inputs, and tanh lands")
+@claim("06", "the sum's size grows with the number of inputs, and tanh lands")
 def quiz_wider_inputs_saturate_tanh(nb):
     c.wider_layers_have_larger_pre_activations(nb)
 

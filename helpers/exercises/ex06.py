@@ -59,7 +59,7 @@ def _judge_1(answer) -> str:
         raise Wrong("not the share the stored runs give: select width 10 and depth 3 from "
                     "`sweep(..., table=\"06_five_extensions\")` and average `learned`.")
     return (f"{rate:.2f} of the 20 seeds learn, far fewer than at width 5. Wider "
-            "layers add up more all-positive terms, so the units saturate sooner.")
+            "layers add up more terms that tend to share a sign, so the units saturate sooner.")
 
 
 q1 = Exercise(
