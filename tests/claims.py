@@ -700,7 +700,7 @@ def clipping_bounds_the_blow_up_but_nothing_learns(nb):
     "With Keras' own gate biases both gated networks learn in 0 of 10 seeds",
     "SimpleRNN learns the memory task at 10 and 25 steps and mostly fails at 50",
     "With Keras' default gate biases they fail at 50 steps in every seed",
-    "At 10 and 25 steps SimpleRNN learns as often as the open-gate networks",
+    "At 10 and 25 steps SimpleRNN learns at least as often as the open-gate networks",
     "with Keras' defaults the LSTM and the GRU fail in every seed",
 )
 def simple_rnn_falls_behind_at_50_steps_and_open_gates_matter(nb):
@@ -765,17 +765,6 @@ def learned_simple_rnns_grow_their_radius(nb):
     for outcome, before, after in rows:
         assert float(before) == 1.0
         assert float(after) > 2 if outcome == "True" else float(after) < 1.5
-    # "the median hides a few failed runs whose radius also grew past 2" (the stored runs)
-    import csv
-
-    path = NOTEBOOKS.parent / "helpers" / "results" / "10_recurrent.csv"
-    with path.open() as f:
-        failed = [
-            float(r["radius_trained"])
-            for r in csv.DictReader(f)
-            if r["cell"] == "simple_rnn" and r["length"] == "50" and r["learned"] == "False"
-        ]
-    assert len(failed) == 8 and 2 <= sum(r > 2 for r in failed) <= 3
 
 
 @claim(
@@ -2198,7 +2187,8 @@ def post_ln_profiles_scatter_over_seeds(nb):
     "12",
     "with no steady trend, up to 48 blocks",
     "Pre-LN's falls at every added depth",
-    "but by less than $1/\\sqrt{L}$ at every depth measured (closest at 24 blocks)",
+    "but relative to 3 blocks by less than $1/\\sqrt{L}$ at every depth measured (closest at 24",
+    "between two other depths it can fall faster, see exercise 3",
 )
 def xiong_prediction_up_to_48_blocks(nb):
     t = _profile_table_12(nb)
@@ -2210,6 +2200,8 @@ def xiong_prediction_up_to_48_blocks(nb):
     gaps = {d: t[f"pre {d}"]["vs3"] - t[f"pre {d}"]["xiong"] for d in (6, 12, 24, 48)}
     assert all(gap > 0 for gap in gaps.values())  # by less than 1/sqrt(L), at every depth
     assert min(gaps, key=gaps.get) == 24  # closest at 24 blocks
+    # from 6 to 24 blocks it falls faster than 1/sqrt(L) predicts, sqrt(6 / 24) = 0.5
+    assert t["pre 24"]["vs3"] / t["pre 6"]["vs3"] < 0.5
 
 
 @claim(
@@ -2228,7 +2220,10 @@ def warmup_does_not_rescue_post_ln_at_12_blocks(nb):
     assert r[12, "Pre-LN"][0] == 10 and r[12, "Pre-LN + warm-up"][0] == 10
 
 
-@claim("12", "by less than Xiong et al.'s $1/\\sqrt{L}$ scaling at every depth measured")
+@claim(
+    "12",
+    "roughly as fast as Xiong et al.'s $1/\\sqrt{L}$ scaling (relative to 3 blocks a little slower",
+)
 def summary_pre_ln_shrinks_like_xiong_then_slower(nb):
     # "Pre-LN gives the blocks near the input the most gradient, more so the deeper the network,
     # while in Post-LN's medians the last block gets at least the first block's gradient"

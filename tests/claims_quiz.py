@@ -348,7 +348,7 @@ def quiz_clipping_bounds_but_does_not_rescale(nb):
     "10",
     "the sweep below (Adam, also three epochs) trains every network for the same three epochs",
     "among them the LSTM and the GRU with an open gate at 50 steps in 9 and 10 of 10 seeds",
-    "Three epochs are too short for SimpleRNN at 50 steps in most seeds, not for every network",
+    "In three epochs SimpleRNN at 50 steps failed in 8 of 10 seeds, while other networks learned",
 )
 def quiz_three_epochs_are_enough_for_many_runs(nb):
     from helpers.recurrent import DEFAULT_SETTINGS
@@ -360,7 +360,7 @@ def quiz_three_epochs_are_enough_for_many_runs(nb):
     )
     rates = c._rnn_rates(nb)
     assert rates["LSTM (bias 3)"][50] == (9, 10) and rates["GRU (bias 3)"][50] == (10, 10)
-    assert 2 * rates["SimpleRNN"][50][0] < rates["SimpleRNN"][50][1]
+    assert rates["SimpleRNN"][50] == (2, 10)
 
 
 # ------------------------------------------------------------------ notebook 11
