@@ -3,6 +3,7 @@ wrong values are incorrect, junk gets a clear message, the untouched scaffold is
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 from exercise_support import run_solution
@@ -74,6 +75,13 @@ def test_3_mistakes(circles):
     seed_everything(5)
     other_seed = build_mlp(1)
     assert "seed_everything(0)" in ex02.q3.check(other_seed).message
+    seed_everything(0)
+    shared = keras.initializers.RandomUniform(0.0, 1.0)  # the tutorial's habit: one object
+    tutorial_way = keras.Sequential([keras.Input(shape=(2,)),
+                                     keras.layers.Dense(5, "tanh", kernel_initializer=shared),
+                                     keras.layers.Dense(1, "sigmoid", kernel_initializer=shared)])
+    feedback = ex02.q3.check(tutorial_way)
+    assert feedback.status == "incorrect" and "share one initializer" in feedback.message
     seed_everything(0)
     trained = build_mlp(1)
     train(trained, *circles, epochs=2, seed=0)

@@ -53,10 +53,10 @@ def _judge_2(answer) -> str:
     glorot = _first_epochs("glorot_uniform")
     target = float(np.median(glorot["val_accuracy"]))
     if close(value, target, 0.01):
+        uniform = float(np.median(_first_epochs("uniform_0_1")["val_accuracy"]))
         return (f"with Glorot's weights the test accuracy first reaches {LEARNED_THRESHOLD} at "
-                f"epoch {target:g} (median of ten seeds); compare it with U(0, 1)'s: even where "
-                "both learn, the starting weights decide how long the network drifts before its "
-                "boundary bends.")
+                f"epoch {target:g} (median of ten seeds), against {uniform:g} with U(0, 1): the "
+                "median run gets there sooner, though single seeds overlap a lot.")
     if close(value, target - 1, 0.01):
         raise Wrong("that is one less than the course's value: count epochs from 1, as the "
                     "notebook does with `enumerate(acc, 1)`.")
@@ -93,8 +93,8 @@ def _judge_3(answer) -> str:
     reference = build_mlp(1).get_weights()
     if len(weights) == len(reference) and all(
             w.shape == r.shape and np.allclose(w, r) for w, r in zip(weights, reference)):
-        return ("seed 0's network, built the Keras 3 way (`keras.Input`, one initializer per "
-                "layer): the very starting point of the notebook's run.")
+        return ("seed 0's network, one U(0, 1) initializer per layer: the very starting point "
+                "of the notebook's run.")
     if any(np.any(np.asarray(layer.bias) != 0) for layer in dense):
         raise Wrong("its biases are not zero: this model has been trained. The exercise asks "
                     "for the freshly built network.")
@@ -102,8 +102,14 @@ def _judge_3(answer) -> str:
         raise Wrong("some weights are negative: that is Keras' default initializer "
                     "(glorot_uniform). Give each layer "
                     "`kernel_initializer=keras.initializers.RandomUniform(0.0, 1.0)`.")
+    hidden, out = (np.asarray(layer.kernel).ravel() for layer in dense)
+    if np.allclose(hidden, reference[0].ravel()) or np.allclose(out, hidden[:out.size]):
+        raise Wrong("the hidden layer's weights are seed 0's but the output layer's are not: both "
+                    "layers share one initializer object, which hands them the same draw. Give "
+                    "each Dense layer its own `keras.initializers.RandomUniform(0.0, 1.0)`.")
     raise Wrong("the weights are drawn from U(0, 1) but they are not seed 0's: call "
-                "`seed_everything(0)` right before building the model.")
+                "`seed_everything(0)` right before building the model, and give each layer its "
+                "own initializer object.")
 
 
 q1 = Exercise(
@@ -165,6 +171,7 @@ print(f"weights between {kernels.min():.3f} and {kernels.max():.3f}; "
       f"biases all zero: {(biases == 0).all()}")
 ''',
     mistakes=("Keras' default initializer (negative weights)", "not reseeded before building",
+              "one initializer object shared by both layers",
               "a trained model instead of a fresh one"),
 )
 
