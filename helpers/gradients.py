@@ -280,13 +280,16 @@ class Diagnosis(NamedTuple):
 
 _FIXES = {
     "vanishing": "an initializer matched to the activation (glorot_uniform for tanh, "
-                 "he_uniform for ReLU), ReLU activations, fewer layers, or batch normalization",
+                 "he_uniform for ReLU), ReLU activations, fewer layers, or batch normalization; "
+                 "if the network has these already, check other seeds: one draw of a narrow "
+                 "network can be flagged and still learn",
     "exploding": "inputs scaled to about [-1, 1], a smaller learning rate, gradient "
-                 "clipping (clipnorm=1.0), or a variance-preserving initializer (Glorot/He)",
+                 "clipping (clipnorm=1.0), or a variance-preserving initializer (Glorot/He) "
+                 "if it does not have one; in a narrow deep network, check other seeds",
     "saturated": "zero-centred weights with Glorot scale (glorot_uniform), inputs scaled to "
                  "about [-1, 1], or ReLU activations",
-    "dead_units": "he_uniform weights, a smaller learning rate, fewer or wider layers, or "
-                  "leaky_relu",
+    "dead_units": "fewer or wider layers, or leaky_relu (He weights are the usual start; if the "
+                  "units die during training, a smaller learning rate)",
 }
 
 
@@ -304,8 +307,9 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
     found = []  # (kind, layer, message)
     if (weak := vanishing(grads)) is not None:
         found.append(("vanishing", layers[weak].name, f"its gradient is {rel[weak]:.3g} of the "
-                      f"output layer's (below {VANISHING_RATIO:g}): it barely learns (the table "
-                      "shows whether the layers below it get more)."))
+                      f"output layer's (below {VANISHING_RATIO:g}): with these weights it gets "
+                      "little gradient and would learn slowly (the table shows whether the layers "
+                      "below it get more)."))
     if (strong := exploding(grads)) is not None and not np.all(np.isfinite(grads)):
         found.append(("exploding", None, "some gradients are NaN or infinite."))
     elif strong is not None and rel[strong] > EXPLODING_RATIO:
@@ -314,8 +318,9 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
                       "towards the input."))
     elif strong is not None:
         found.append(("exploding", layers[strong].name, f"its mean |gradient| is "
-                      f"{grads[strong]:.3g} (above {EXPLODING_ABS:g}): one SGD step would move "
-                      "the weights far beyond their size."))
+                      f"{grads[strong]:.3g} (above {EXPLODING_ABS:g}): at SGD's learning rate "
+                      f"0.01 one step would move each weight by about {0.01 * grads[strong]:.2g}, "
+                      "as large as typical weights or larger."))
     hidden = table.iloc[:-1]  # a confident classifier's output sigmoid is meant to saturate
     for _, row in hidden[hidden["saturated_share"] > SATURATED_SHARE].iterrows():
         found.append(("saturated", row["layer"], f"{row['saturated_share']:.0%} of its "
@@ -329,8 +334,8 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
                       "no signal or gradient passes, the model's output is constant."))
     elif share > DEAD_SHARE:
         found.append(("dead_units", None, f"{share:.0%} of the hidden ReLU units output 0 for "
-                      f"every input (above {DEAD_SHARE:.0%}): their weights never get a "
-                      "gradient."))
+                      f"every input (above {DEAD_SHARE:.0%}): on these inputs their weights get "
+                      "no gradient, and they revive only if the layers below them change."))
     findings = [Finding(kind, layer, message, _FIXES[kind]) for kind, layer, message in found]
     return Diagnosis(table, float(rel[0]), findings, float(g.loss), model.name)
 

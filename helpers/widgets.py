@@ -89,13 +89,16 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
         notes.append(f"With every weight positive, pre-activations add up layer after layer and "
                      f"{activation} units saturate, the more the deeper the layer: in notebook "
                      "05's five-layer tanh network the middle layers get the least gradient.")
-    if positive and activation in ("relu", "leaky_relu", "elu", "gelu"):
+    if positive and activation in ("relu", "leaky_relu", "elu", "selu", "gelu"):
         notes.append(f"{activation} with all weights positive: the signal grows with every layer "
                      "(He initialization, notebook 04, keeps it in scale).")
-    if activation == "selu" and initializer != "lecun_normal":
-        notes.append("SELU is self-normalizing only with LeCun-scaled weights, such as "
-                     "lecun_normal (Klambauer et al., 2017); with "
-                     f"{initializer} it is just another activation.")
+    if activation == "selu" and initializer not in ("lecun_normal", "lecun_uniform"):
+        square_only = initializer.startswith("glorot_") or initializer == "orthogonal"
+        notes.append("SELU is self-normalizing with weights of mean 0 and variance 1/fan_in, as "
+                     "lecun_normal and lecun_uniform draw them (Klambauer et al., 2017); "
+                     + (f"{initializer} gives that variance only where fan_in = fan_out, so not "
+                        "in the first layer." if square_only else f"{initializer} does not, so "
+                        "the self-normalizing property is not guaranteed."))
     if activation == "sigmoid" and depth >= 3:
         notes.append("sigmoid's slope is at most 0.25, so unless the weights make up for it the "
                      f"gradient shrinks about 4x per layer on its way back through {depth} layers "

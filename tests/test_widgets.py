@@ -100,6 +100,10 @@ def test_run_lab_refuses_impossible_values(kwargs, name):
 def test_notes_explain_odd_combinations():
     assert any("lecun_normal" in n for n in lab_notes(5, 5, "selu", "glorot_uniform"))
     assert not any("lecun_normal" in n for n in lab_notes(5, 5, "selu", "lecun_normal"))
+    assert not any("SELU" in n for n in lab_notes(5, 5, "selu", "lecun_uniform"))
+    assert any("fan_in = fan_out" in n for n in lab_notes(5, 5, "selu", "glorot_uniform"))
+    assert any("not guaranteed" in n for n in lab_notes(5, 5, "selu", "he_uniform"))
+    assert any("signal grows" in n for n in lab_notes(5, 5, "selu", "uniform_0_1"))
     assert any("positive" in n for n in lab_notes(5, 5, "relu", "uniform_0_1"))
     assert any("0.25" in n for n in lab_notes(10, 5, "sigmoid", "glorot_uniform"))
     assert any("linear" in n for n in lab_notes(3, 5, "linear", "glorot_uniform"))

@@ -76,7 +76,7 @@ def _judge_2(answer: Any) -> str:
                    "layer's", 0)
     fix = _profile("relu", "he_uniform")
     right = fix[0] / fix[-1]
-    if close(ratio, right, 1e-3 * right):
+    if close(ratio, right, 0.025 * right):  # accepts the notebook's printed 0.023
         return (f"before training the first hidden layer of the ReLU + He network gets "
                 f"{right:.2g} of the output layer's gradient, less than the tutorial network's "
                 "first layer: a gradient profile at initialization is a warning, not a verdict, "
