@@ -128,8 +128,9 @@ def _judge_2(answer: Any) -> str:
     total = float(np.sqrt(sum((x ** 2).sum() for x in g)))
     if _same(used, [x / total for x in g]):
         return ("`global_clipnorm=1.0` rescales all gradients together, by one factor, "
-                "so the whole update keeps its direction and its norm is at most 1: "
-                "Pascanu et al.'s clipping. (`clipnorm` would clip each variable on its own.)")
+                "so the gradient the step uses keeps its direction and its joint norm is at "
+                "most 1: Pascanu et al.'s clipping. (`clipnorm` would clip each variable on "
+                "its own.)")
     if _same(used, [x / max(1.0, float(np.linalg.norm(x))) for x in g]):
         raise Wrong("that is `clipnorm=1.0`: Keras clips each variable's gradient by its own "
                     "norm, so the first variable is scaled down and the second is not, and the "
