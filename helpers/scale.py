@@ -267,8 +267,8 @@ def hidden_activations(model: keras.Model, x: np.ndarray) -> list[np.ndarray]:
 
 def saturated_share(activations: np.ndarray, activation: str, tol: float = 0.03) -> float:
     """The share of values within ``tol`` of a flat end: sigmoid near 0 or 1, tanh near -1 or
-    1 (their slope is then at most about ``tol``); ReLU and GELU exactly 0 or below (no
-    gradient / almost none). Refuses other activations."""
+    1 (the slope is then at most about ``tol`` for sigmoid, ``2 * tol`` for tanh); ReLU and GELU
+    exactly 0 or below (no gradient / almost none). Refuses other activations."""
     check_choice("activation", activation, ("sigmoid", "tanh", "relu", "gelu"))
     a = np.asarray(activations)
     if activation == "sigmoid":

@@ -389,6 +389,47 @@ def quiz_sigmoid_first_layers_do_not_move(nb):
     assert 1e-5 < last < 1e-2 and first < last * 1e-6
 
 
+def _fresh_digits_layers(activation: str, initializer: str, width: int, seed: int) -> list:
+    """The hidden outputs of a fresh 20-layer network on the training digits (zero biases), drawn
+    exactly as `dead_at_init` draws the notebook's networks."""
+    import numpy as np
+
+    from helpers.experiments import make_initializer
+    from helpers.scale import load_digits_split
+    from helpers.training import seed_everything
+
+    (h, _), _ = load_digits_split()
+    act = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0.0)}
+    seed_everything(seed)
+    layers = []
+    for _ in range(20):
+        kernel = np.asarray(make_initializer(initializer)((h.shape[1], width)), dtype=np.float64)
+        h = act[activation](h @ kernel)
+        layers.append(h)
+    return layers
+
+
+@claim(
+    "11",
+    "leave the features that reach the top layers almost the same for every image",
+    "each layer shrinks the differences between images, as it shrinks the gradient",
+)
+def quiz_sigmoid_features_are_the_same_for_every_image(nb):
+    import numpy as np
+
+    assert "sigmoid_glorot" in nb.text(c.SWEEP_CELL)  # the recipe: sigmoid, glorot_uniform
+    for seed in range(3):
+        spread = [
+            float(np.ptp(h, axis=0).max())
+            for h in _fresh_digits_layers("sigmoid", "glorot_uniform", 128, seed)
+        ]
+        assert spread[0] > 0.5 and spread[-1] < 1e-9, seed  # layer 1 against layer 20
+        assert all(b < a for a, b in zip(spread, spread[1:])), seed  # every layer shrinks them
+    ratio = nb.number("564870e6", r"sigmoid_glorot\s+init\s+first layer / last layer: ([\d.e+-]+)")
+    assert ratio < 1e-9  # the gradient shrinks by a like factor
+    assert c._scale_rates(nb)["sigmoid_glorot sgd"]["median_accuracy"] == 0.1  # one class
+
+
 @claim("11", "networks of the same size learned within the same ten epochs")
 def quiz_same_size_networks_learned_in_ten_epochs(nb):
     rates = c._scale_rates(nb)
@@ -406,11 +447,7 @@ def quiz_ten_of_ten_leaves_room_for_failure(nb):
     assert rows and all(r["ci_low"] < 0.8 and r["ci_high"] == 1.0 for r in rows)
 
 
-@claim(
-    "11",
-    "He's scale keeps the average signal right at any width",
-    "each unit is off for a given input about half the time",
-)
+@claim("11", "He's scale keeps the average signal right at any width")
 def quiz_dead_networks_are_chance_at_width_5(nb):
     c.relu_half_zero_at_init_more_after_training_gradient_reaches_first_layer(nb)
     c.no_wide_network_dead_at_init(nb)
@@ -418,6 +455,32 @@ def quiz_dead_networks_are_chance_at_width_5(nb):
         r"median first/last gradient at initialization: \{(.*)\}", nb.text(c.WIDTHS_CELL)
     )
     assert all(0.1 < float(v) < 10 for v in re.findall(r"'([\d.]+)'", ratio.group(1)))
+
+
+@claim(
+    "11",
+    "so more and more units are off for every image at once",
+    "With 5 units that is a real possibility somewhere in 20 layers; with 128 it practically never",
+)
+def quiz_deeper_layers_have_more_units_off_for_every_image(nb):
+    import numpy as np
+
+    for width in (5, 128):
+        # share of units off for every training image, per layer, over five fresh networks
+        off = np.array(
+            [
+                [
+                    np.all(h == 0, axis=0).mean()
+                    for h in _fresh_digits_layers("relu", "he_uniform", width, s)
+                ]
+                for s in range(5)
+            ]
+        )
+        blocks = off.reshape(5, 4, 5).mean(axis=(0, 2))  # layers 1-5, 6-10, 11-15, 16-20
+        assert off[:, 0].max() == 0 and all(a < b for a, b in zip(blocks, blocks[1:])), width
+    dead = c._dead_shares(nb)
+    assert dead[5] > 0.2 and dead[128] == 0
+    assert "(ReLU + He, depth 20, 50 seeds)" in nb.text(c.WIDTHS_CELL)
 
 
 # ------------------------------------------------------------------ notebook 12
