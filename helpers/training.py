@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers.models import TUTORIAL_INITIALIZER, build_mlp
+from helpers.models import MLPConfig, build_mlp
 from helpers.seeding import seed_everything
 from helpers.validation import check_data, check_float, check_int, check_seeds
 
@@ -154,37 +154,34 @@ def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],
                            trainable=trainable, name=f"{n}_{a}") for n in names for a in attrs]
 
 
-def train_many(depth: int, width: int = 5, activation: str = "tanh",
-               initializer: str = TUTORIAL_INITIALIZER, seeds: Iterable[int] = range(20),
-               epochs: int = 500, batch_size: int = 32, optimizer: Any = None,
-               output_initializer: str | None = None, train_data: tuple | None = None,
-               test_data: tuple | None = None, learning_rate: float | None = None,
-               clipnorm: float | None = None, clipvalue: float | None = None,
-               batch_norm: bool = False, residual: bool = False,
-               kernel_l1: bool = False) -> pd.DataFrame:
-    """Train one ``build_mlp`` configuration once per seed, all seeds at once; one row each.
+def train_many(config: MLPConfig | int | None = None, *args: Any,
+               seeds: Iterable[int] = range(20), epochs: int = 500,
+               train_data: tuple | None = None, test_data: tuple | None = None,
+               kernel_l1: bool = False, **changes: Any) -> pd.DataFrame:
+    """Train ``MLPConfig.of(config, *args, **changes)`` once per seed, all seeds at once; one
+    row each (e.g. ``train_many(depth=5, activation="tanh", seeds=range(20))``).
 
-    Seed s's run is ``seed_everything(s); train(build_mlp(...), ..., seed=s)`` (same batch
+    Seed s's run is ``seed_everything(s); train(build_mlp(config), ..., seed=s)`` (same batch
     order, same maths) on :func:`helpers.data.load_circles` unless data are given, with
     :func:`resolve_optimizer`'s SGD or Adam (``clipnorm`` clips each model alone). Columns:
     the configuration, ``seed``, ``train_``/``test_accuracy`` and ``_loss`` after the last
     epoch, ``learned`` (test accuracy >= :data:`LEARNED_THRESHOLD`), ``history`` (per-epoch
     arrays under :data:`HISTORY_KEYS`) and, with ``kernel_l1``, ``kernel_l1``: [epochs + 1,
     Dense layers] L1 norms of the kernels before training and after every epoch. Refuses what
-    ``build_mlp`` refuses, empty or repeated seeds and other optimizers.
+    :class:`MLPConfig` refuses, empty or repeated seeds and other optimizers.
     """
+    c = MLPConfig.of(config, *args, **changes)
     seed_list, epochs = check_seeds(seeds), check_int("epochs", epochs, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
     if not isinstance(kernel_l1, bool):
         raise TypeError(f"kernel_l1 must be True or False, got {kernel_l1!r}")
-    opt = resolve_optimizer(optimizer, learning_rate, clipnorm, clipvalue)
-    config = opt.get_config()
-    if type(opt) not in (keras.optimizers.SGD, keras.optimizers.Adam) or config.get(
+    opt = resolve_optimizer(c.optimizer, c.learning_rate, c.clipnorm, c.clipvalue)
+    opt_config = opt.get_config()
+    if type(opt) not in (keras.optimizers.SGD, keras.optimizers.Adam) or opt_config.get(
             "global_clipnorm"):
         raise ValueError("optimizer: train_many runs SGD or Adam (without global_clipnorm), "
                          f"got {type(opt).__name__}; use train for others")
-    clipnorm = config.pop("clipnorm")  # applied below, per model
-    opt = type(opt).from_config({**config, "clipnorm": None})  # a fresh optimizer
+    clipnorm = opt_config.pop("clipnorm")  # applied below, per model
+    opt = type(opt).from_config({**opt_config, "clipnorm": None})  # a fresh optimizer
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
     if train_data is None:
@@ -192,11 +189,11 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
         train_data, test_data = load_circles()
     (x_tr, y_tr), (x_te, y_te) = check_data("train_data", train_data), check_data("test_data",
                                                                                   test_data)
+    depth, batch_norm, residual, batch_size = c.depth, c.batch_norm, c.residual, c.batch_size
     models = []
     for s in seed_list:
         seed_everything(s)
-        models.append(build_mlp(depth, width, activation, initializer, output_initializer,
-                                n_inputs=x_tr.shape[1], batch_norm=batch_norm, residual=residual))
+        models.append(build_mlp(c, n_inputs=x_tr.shape[1]))
     hidden = [f"hidden_{i}" for i in range(1, depth + 1)]
     dense = _stack(models, hidden + ["output"], ("kernel", "bias"), True)
     bn_layers = [models[0].get_layer(f"{n}_bn") for n in hidden] if batch_norm else []
@@ -205,7 +202,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                     False)
     del models
     keras.backend.clear_session(free_memory=False)
-    weights, act = dense + scale, keras.activations.get(activation)
+    weights, act = dense + scale, keras.activations.get(c.activation)
 
     def logits(x, training):
         """[S, B, 1] logits of the stacked networks for x: [S, B, d] or shared [B, d]."""
@@ -277,7 +274,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     (tr_loss, tr_hits), (te_loss, te_hits) = [(loss.numpy(), tf.reduce_mean(hits, 1).numpy())
                                               for loss, hits in final]
     return pd.DataFrame([{
-        "depth": depth, "width": width, "activation": activation, "initializer": initializer,
+        "depth": depth, "width": c.width, "activation": c.activation, "initializer": c.initializer,
         "optimizer": type(opt).__name__.lower(), "learning_rate": float(opt.learning_rate),
         "batch_norm": batch_norm, "residual": residual, "epochs": epochs, "seed": s,
         "train_accuracy": float(tr_hits[j]), "test_accuracy": float(te_hits[j]),
