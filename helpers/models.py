@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from helpers.validation import check_choice, check_float, check_int
 
@@ -190,3 +192,70 @@ def build_mlp(config: MLPConfig | int | None = None, *args: Any, n_inputs: int =
     outputs = dense(1, "output", c.output_init(), "sigmoid")(h)
     tags = "_bn" * c.batch_norm + "_res" * c.residual
     return keras.Model(inputs, outputs, name=f"mlp_{c.depth}x{c.width}_{c.activation}{tags}")
+
+
+class StackedDense(keras.layers.Layer):
+    """The same Dense layer of S networks at once: ``kernel`` [S, in, out] and ``bias``
+    [S, out] stacked from ``layers``; returns ``h @ kernel + bias`` (no activation) for h
+    [S, B, in] or a shared [1, B, in]."""
+
+    def __init__(self, layers: list[keras.layers.Dense], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.kernel, self.bias = (self.add_weight(shape=w.shape, initializer=w) for w in (
+            np.stack([layer.kernel.numpy() for layer in layers]),
+            np.stack([layer.bias.numpy() for layer in layers])))
+
+    def call(self, h: Any) -> Any:
+        return tf.matmul(h, self.kernel) + self.bias[:, None, :]
+
+
+class StackedBatchNorm(keras.layers.Layer):
+    """The same BatchNormalization of S networks at once (``gamma``, ``beta`` and the moving
+    statistics stacked [S, units], Keras' momentum and epsilon): normalizes z [S, B, units]
+    by the batch statistics (updating the moving ones as Keras does) when ``training``."""
+
+    def __init__(self, layers: list[keras.layers.BatchNormalization], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.momentum, self.epsilon = layers[0].momentum, layers[0].epsilon
+        self.gamma, self.beta, self.moving_mean, self.moving_variance = (
+            self.add_weight(shape=w.shape, initializer=w, trainable=name in ("gamma", "beta"))
+            for name, w in ((name, np.stack([getattr(layer, name).numpy() for layer in layers]))
+                            for name in ("gamma", "beta", "moving_mean", "moving_variance")))
+
+    def call(self, z: Any, training: bool = False) -> Any:
+        mean, var = self.moving_mean, self.moving_variance
+        if training:
+            m, v = keras.ops.moments(z, axes=[1], keepdims=True)
+            mean.assign(mean * self.momentum + m[:, 0] * (1.0 - self.momentum))
+            var.assign(var * self.momentum + v[:, 0] * (1.0 - self.momentum))
+        else:
+            m, v = mean[:, None, :], var[:, None, :]
+        return keras.ops.batch_normalization(z, m, v, axis=-1, epsilon=self.epsilon,
+                                             offset=self.beta[:, None, :],
+                                             scale=self.gamma[:, None, :])
+
+
+class StackedMLP(keras.Model):
+    """S networks of one :class:`MLPConfig` as one Keras model, their weights copied from
+    ``models`` (``build_mlp(config)`` per seed) and stacked on a leading axis; returns [S, B, 1]
+    logits for x [S, B, d] or a shared [B, d]. ``dense``: its :class:`StackedDense` layers."""
+
+    def __init__(self, config: MLPConfig, models: list[keras.Model], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.mlp = config
+        self.activation = keras.activations.get(config.activation)
+        per_model = [[layer for layer in m.layers if isinstance(layer, keras.layers.Dense)]
+                     for m in models]
+        self.dense = [StackedDense(list(layers)) for layers in zip(*per_model)]
+        per_model = [[layer for layer in m.layers
+                      if isinstance(layer, keras.layers.BatchNormalization)] for m in models]
+        self.norms = [StackedBatchNorm(list(layers)) for layers in zip(*per_model)]
+
+    def call(self, x: Any, training: bool = False) -> Any:
+        h = x if x.shape.rank == 3 else x[None]
+        for i, dense in enumerate(self.dense[:-1]):
+            z = dense(h)
+            if self.norms:
+                z = self.norms[i](z, training=training)
+            h = h + self.activation(z) if self.mlp.residual and i > 0 else self.activation(z)
+        return self.dense[-1](h)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers.models import MLPConfig, build_mlp
+from helpers.models import MLPConfig, StackedMLP, build_mlp
 from helpers.seeding import seed_everything
 from helpers.validation import check_data, check_float, check_int, check_seeds
 
@@ -147,13 +147,6 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     return model.history  # set by the History callback, as under fit
 
 
-def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],
-           trainable: bool) -> list[keras.Variable]:
-    """One variable per (layer name, attribute), holding that weight of every model."""
-    return [keras.Variable(np.stack([getattr(m.get_layer(n), a).numpy() for m in models]),
-                           trainable=trainable, name=f"{n}_{a}") for n in names for a in attrs]
-
-
 def train_many(config: MLPConfig | int | None = None, *args: Any,
                seeds: Iterable[int] = range(20), epochs: int = 500,
                train_data: tuple | None = None, test_data: tuple | None = None,
@@ -189,47 +182,20 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
         train_data, test_data = load_circles()
     (x_tr, y_tr), (x_te, y_te) = check_data("train_data", train_data), check_data("test_data",
                                                                                   test_data)
-    depth, batch_norm, residual, batch_size = c.depth, c.batch_norm, c.residual, c.batch_size
     models = []
     for s in seed_list:
         seed_everything(s)
         models.append(build_mlp(c, n_inputs=x_tr.shape[1]))
-    hidden = [f"hidden_{i}" for i in range(1, depth + 1)]
-    dense = _stack(models, hidden + ["output"], ("kernel", "bias"), True)
-    bn_layers = [models[0].get_layer(f"{n}_bn") for n in hidden] if batch_norm else []
-    scale = _stack(models, [b.name for b in bn_layers], ("gamma", "beta"), True)
-    moving = _stack(models, [b.name for b in bn_layers], ("moving_mean", "moving_variance"),
-                    False)
+    net = StackedMLP(c, models)
     del models
     keras.backend.clear_session(free_memory=False)
-    weights, act = dense + scale, keras.activations.get(c.activation)
-
-    def logits(x, training):
-        """[S, B, 1] logits of the stacked networks for x: [S, B, d] or shared [B, d]."""
-        h = x if x.shape.rank == 3 else x[None]
-        for i in range(depth + 1):
-            z = tf.matmul(h, dense[2 * i]) + dense[2 * i + 1][:, None, :]
-            if i == depth:
-                return z
-            if batch_norm:
-                bn, mean, var = bn_layers[i], moving[2 * i], moving[2 * i + 1]
-                if training:  # Keras' BatchNormalization: batch statistics, moving averages
-                    m, v = keras.ops.moments(z, axes=[1], keepdims=True)
-                    mean.assign(mean * bn.momentum + m[:, 0] * (1.0 - bn.momentum))
-                    var.assign(var * bn.momentum + v[:, 0] * (1.0 - bn.momentum))
-                else:
-                    m, v = mean[:, None, :], var[:, None, :]
-                z = keras.ops.batch_normalization(z, m, v, axis=-1, epsilon=bn.epsilon,
-                                                  offset=scale[2 * i + 1][:, None, :],
-                                                  scale=scale[2 * i][:, None, :])
-            h = h + act(z) if residual and i > 0 else act(z)
 
     def loss_and_hits(y, z):  # per model: mean cross-entropy [S], 0/1 hits [S, B], as Keras
         y = tf.broadcast_to(y, tf.shape(z))
         ce = keras.losses.binary_crossentropy(y, z, from_logits=True)
         return tf.reduce_mean(ce, axis=1), keras.metrics.binary_accuracy(y, tf.sigmoid(z))[..., 0]
 
-    n, n_seeds, bsz = len(x_tr), len(seed_list), min(batch_size, len(x_tr))
+    n, n_seeds, bsz = len(x_tr), len(seed_list), min(c.batch_size, len(x_tr))
     steps = math.ceil(n / bsz)
     x_tr, y_tr, x_te, y_te = (tf.constant(a) for a in (x_tr, y_tr, x_te, y_te))
 
@@ -242,16 +208,16 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
                 rows = orders[e, :, i * bsz:(i + 1) * bsz]
                 with tf.GradientTape() as tape:
                     loss, hits = loss_and_hits(tf.gather(y_tr, rows),
-                                               logits(tf.gather(x_tr, rows), training=True))
+                                               net(tf.gather(x_tr, rows), training=True))
                     total = tf.reduce_sum(loss)  # the models are independent: sum their losses
-                grads = tape.gradient(total, weights)
+                grads = tape.gradient(total, net.trainable_variables)
                 if clipnorm is not None:  # Keras' clipnorm op, for every stacked model alone
                     grads = [tf.clip_by_norm(g, clipnorm, axes=list(range(1, g.shape.rank)))
                              for g in grads]
-                opt.apply(grads, weights)
+                opt.apply(grads, net.trainable_variables)
                 loss_sum += loss * tf.cast(tf.shape(rows)[1], x_tr.dtype)
                 hit_sum += tf.reduce_sum(hits, axis=1)
-            val_loss, val_hits = loss_and_hits(y_te, logits(x_te, training=False))
+            val_loss, val_hits = loss_and_hits(y_te, net(x_te, training=False))
             out = out.write(e, tf.stack([loss_sum / n, hit_sum / n, val_loss,
                                          tf.reduce_mean(val_hits, 1)]))
         return out.stack()
@@ -259,7 +225,7 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
     run = run.get_concrete_function(tf.TensorSpec([None, n_seeds, n], tf.int32))
 
     def kernel_norms():
-        return np.stack([np.abs(k.numpy()).sum(axis=(1, 2)) for k in dense[::2]], axis=1)
+        return np.stack([np.abs(d.kernel.numpy()).sum(axis=(1, 2)) for d in net.dense], axis=1)
 
     rngs = [np.random.default_rng([s, 0x5EED]) for s in seed_list]
     history, norms = [], [kernel_norms()] if kernel_l1 else []
@@ -270,13 +236,14 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
         if kernel_l1:
             norms.append(kernel_norms())
     history = np.concatenate(history)  # [epochs, 4, S]
-    final = [loss_and_hits(y, logits(x, training=False)) for x, y in ((x_tr, y_tr), (x_te, y_te))]
+    final = [loss_and_hits(y, net(x, training=False)) for x, y in ((x_tr, y_tr), (x_te, y_te))]
     (tr_loss, tr_hits), (te_loss, te_hits) = [(loss.numpy(), tf.reduce_mean(hits, 1).numpy())
                                               for loss, hits in final]
     return pd.DataFrame([{
-        "depth": depth, "width": c.width, "activation": c.activation, "initializer": c.initializer,
+        "depth": c.depth, "width": c.width, "activation": c.activation,
+        "initializer": c.initializer,
         "optimizer": type(opt).__name__.lower(), "learning_rate": float(opt.learning_rate),
-        "batch_norm": batch_norm, "residual": residual, "epochs": epochs, "seed": s,
+        "batch_norm": c.batch_norm, "residual": c.residual, "epochs": epochs, "seed": s,
         "train_accuracy": float(tr_hits[j]), "test_accuracy": float(te_hits[j]),
         "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
         "learned": bool(te_hits[j] >= LEARNED_THRESHOLD),
