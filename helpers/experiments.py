@@ -26,7 +26,9 @@ from helpers.validation import check_choice, check_float, check_int, check_seeds
 GRID_KEYS = tuple(f.name for f in dataclasses.fields(MLPConfig))
 # the fields' defaults, in their order (the column order of stored tables; depth comes last)
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(MLPConfig)
-             if f.default is not dataclasses.MISSING}
+             if f.default is not dataclasses.MISSING and "if_set" not in f.metadata}
+# fields stored only in the tables of grids that set them (added after the first tables)
+_IF_SET = {f.name: f.default for f in dataclasses.fields(MLPConfig) if "if_set" in f.metadata}
 _RESULTS = ["train_accuracy", "test_accuracy", "train_loss", "test_loss", "learned"]
 
 
@@ -92,7 +94,8 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     configs, seed_list = grid_configs(grid), check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
     progress_enabled(progress)  # refuses anything but True, False or None
-    full = [{**_DEFAULTS, **c, "epochs": epochs, "floatx": keras.config.floatx()}
+    if_set = {k: v for c in configs for k, v in _IF_SET.items() if k in c}
+    full = [{**_DEFAULTS, **if_set, **c, "epochs": epochs, "floatx": keras.config.floatx()}
             for c in configs]
     if table is None:
         runs = pd.concat([train_config(c, seed_list) for c in full], ignore_index=True)

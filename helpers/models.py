@@ -52,7 +52,8 @@ def make_initializer(name: Initializer) -> keras.initializers.Initializer:
     A new instance per layer matters in Keras 3: one instance reused across layers
     hands every layer of the same shape the same values (the trap in older tutorials).
     """
-    if isinstance(check_initializer("initializer", name), keras.initializers.Initializer):
+    if name != "zeros" and isinstance(check_initializer("initializer", name),
+                                      keras.initializers.Initializer):
         return type(name).from_config(name.get_config())
     if name == TUTORIAL_INITIALIZER:
         return keras.initializers.RandomUniform(minval=0.0, maxval=1.0)
@@ -72,7 +73,8 @@ class MLPConfig:
 
     Network: ``depth`` hidden layers of ``width`` units, ``activation`` (:data:`ACTIVATIONS`),
     ``initializer``/``output_initializer`` (:data:`INITIALIZERS` names or Keras initializers;
-    None: see :meth:`output_init`), ``bias_initializer``, ``batch_norm``, ``residual``.
+    None: see :meth:`output_init`), ``batch_norm``, ``residual``, ``bias_initializer`` (every
+    Dense layer's; "zeros" or as ``initializer``; a stored column only when set).
     Training: ``batch_size``, ``optimizer`` (None/"sgd": the tutorial's SGD, "adam", or a
     Keras optimizer), ``learning_rate``, ``clipnorm``, ``clipvalue`` (None: the optimizer's).
     The field order is the stored tables' column order (``depth`` last there).
@@ -90,6 +92,7 @@ class MLPConfig:
     clipvalue: float | None = None
     batch_norm: bool = False
     residual: bool = False
+    bias_initializer: Initializer = dataclasses.field(default="zeros", metadata={"if_set": True})
 
     @staticmethod
     def check_field(name: str, value: Any) -> None:
@@ -99,6 +102,8 @@ class MLPConfig:
         elif name == "activation":
             check_choice(name, value, ACTIVATIONS)
         elif name == "initializer" or name == "output_initializer" and value is not None:
+            check_initializer(name, value)
+        elif name == "bias_initializer" and value != "zeros":
             check_initializer(name, value)
         elif name == "optimizer" and not (value is None or isinstance(
                 value, keras.optimizers.Optimizer)):
@@ -168,7 +173,8 @@ def build_mlp(config: MLPConfig | int | None = None, *args: Any, n_inputs: int =
     def dense(units: int, name: str, init: Initializer, activation: str | None = None
               ) -> keras.layers.Dense:
         return keras.layers.Dense(units, activation=activation, name=name,
-                                  kernel_initializer=make_initializer(init))
+                                  kernel_initializer=make_initializer(init),
+                                  bias_initializer=make_initializer(c.bias_initializer))
 
     if not c.batch_norm and not c.residual:
         # All layers at once: Sequential.add would rebuild the model after every layer

@@ -343,3 +343,15 @@ def test_train_many_columns(circles):
 def test_train_many_bad_input(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         train_many(**{"depth": 1, "epochs": 1, **kwargs})
+
+
+def test_train_many_trains_the_bias_initializer_it_is_given(circles):
+    """A new MLPConfig field reaches the stacked models through build_mlp's weights."""
+    df = train_many(2, bias_initializer="random_normal", seeds=[3], epochs=2)
+    seed_everything(3)
+    model = build_mlp(2, bias_initializer="random_normal")
+    h = train(model, *circles, epochs=2, seed=3)
+    np.testing.assert_allclose(df.loc[0, "history"]["loss"], h.history["loss"], rtol=1e-10)
+    seed_everything(3)
+    zeros = train_many(2, seeds=[3], epochs=2)
+    assert df.loc[0, "train_loss"] != zeros.loc[0, "train_loss"]
