@@ -106,11 +106,11 @@ class MLPConfig:
         elif name == "bias_initializer" and value != "zeros":
             check_initializer(name, value)
         elif name == "optimizer" and not (value is None or isinstance(
-                value, keras.optimizers.Optimizer)):
-            if not isinstance(value, str):
-                raise TypeError("optimizer must be None, 'sgd', 'adam' or a keras.optimizers."
-                                f"Optimizer, got {type(value).__name__}")
-            check_choice(name, value.lower(), OPTIMIZERS)
+                value, keras.optimizers.Optimizer) or str(value).lower() in OPTIMIZERS
+                and isinstance(value, str)):
+            raise (ValueError if isinstance(value, str) else TypeError)(
+                f"optimizer must be None, 'sgd', 'adam' or a keras.optimizers.Optimizer, got "
+                f"{value!r} ({type(value).__name__})")
         elif name in ("learning_rate", "clipnorm", "clipvalue") and value is not None:
             check_float(name, value, minimum=0.0, strict_min=True)
         elif name in ("batch_norm", "residual") and not isinstance(value, bool):
