@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 import itertools
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,18 +16,19 @@ from scipy.special import expit
 from scipy.stats import binomtest
 
 from helpers.gradients import dead_network
-from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, make_initializer
+from helpers.models import INITIALIZERS, MLPConfig, make_initializer
 from helpers.seeding import seed_everything
 from helpers.store import load_or_train, progress_enabled
 from helpers.training import train_many
 from helpers.validation import check_choice, check_float, check_int, check_seeds
 
-#: The grid keys ``sweep`` accepts: arguments of ``build_mlp`` / ``train_many``.
-GRID_KEYS = ("depth", "width", "activation", "initializer", "output_initializer", "optimizer",
-             "learning_rate", "batch_size", "clipnorm", "clipvalue", "batch_norm", "residual")
-# train_many's defaults, in its signature's order (the column order of stored tables)
-_DEFAULTS = {k: v.default for k, v in inspect.signature(train_many).parameters.items()
-             if k in GRID_KEYS and v.default is not inspect.Parameter.empty}
+#: The grid keys ``sweep`` accepts: the fields of :class:`helpers.models.MLPConfig`.
+GRID_KEYS = tuple(f.name for f in dataclasses.fields(MLPConfig))
+# the fields' defaults, in their order (the column order of stored tables; depth comes last)
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(MLPConfig)
+             if f.default is not dataclasses.MISSING and "if_set" not in f.metadata}
+# fields stored only in the tables of grids that set them (added after the first tables)
+_IF_SET = {f.name: f.default for f in dataclasses.fields(MLPConfig) if "if_set" in f.metadata}
 _RESULTS = ["train_accuracy", "test_accuracy", "train_loss", "test_loss", "learned"]
 
 
@@ -43,22 +44,6 @@ def _as_list(name: str, values: Any, check: Callable[[Any], Any]) -> list:
         except (TypeError, ValueError) as err:
             raise type(err)(f"{name} value {v!r}: {err}") from None
     return values
-
-
-def _check_value(key: str, value: Any) -> None:
-    """Check one grid value as build_mlp / train_many would."""
-    if key in ("depth", "width", "batch_size"):
-        check_int(key, value, minimum=1)
-    elif key == "activation":
-        check_choice(key, value, ACTIVATIONS)
-    elif key == "initializer" or key == "output_initializer" and value is not None:
-        check_choice(key, value, INITIALIZERS)
-    elif key == "optimizer" and value is not None:
-        check_choice(key, value.lower() if isinstance(value, str) else value, ("sgd", "adam"))
-    elif key in ("learning_rate", "clipnorm", "clipvalue") and value is not None:
-        check_float(key, value, minimum=0.0, strict_min=True)
-    elif key in ("batch_norm", "residual") and not isinstance(value, bool):
-        raise TypeError(f"{key} must be True or False, got {value!r}")
 
 
 def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
@@ -79,7 +64,7 @@ def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
                              "(epochs and seeds are arguments of sweep)")
         if "depth" not in g:
             raise ValueError("grid must give 'depth' (a list of hidden-layer counts)")
-        values = [_as_list(f"grid[{k!r}]", v, lambda x, k=k: _check_value(k, x))
+        values = [_as_list(f"grid[{k!r}]", v, lambda x, k=k: MLPConfig.check_field(k, x))
                   for k, v in g.items()]
         configs += [dict(zip(g, combo)) for combo in itertools.product(*values)]
     return configs
@@ -109,7 +94,8 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     configs, seed_list = grid_configs(grid), check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
     progress_enabled(progress)  # refuses anything but True, False or None
-    full = [{**_DEFAULTS, **c, "epochs": epochs, "floatx": keras.config.floatx()}
+    if_set = {k: v for c in configs for k, v in _IF_SET.items() if k in c}
+    full = [{**_DEFAULTS, **if_set, **c, "epochs": epochs, "floatx": keras.config.floatx()}
             for c in configs]
     if table is None:
         runs = pd.concat([train_config(c, seed_list) for c in full], ignore_index=True)
@@ -212,16 +198,16 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
     return pd.DataFrame(rows).sort_values(["depth", "width"], kind="stable", ignore_index=True)
 
 
-def weight_l1_history(depth: int, width: int = 5, activation: str = "tanh",
-                      initializer: str = TUTORIAL_INITIALIZER, seeds: Iterable[int] = range(20),
-                      epochs: int = 500) -> tuple[pd.DataFrame, pd.DataFrame]:
+def weight_l1_history(config: MLPConfig | int, *args: Any, seeds: Iterable[int] = range(20),
+                      epochs: int = 500, **changes: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer kernel L1 norms after every epoch, seeds trained at once by ``train_many``.
     Returns ``(norms, results)``: ``norms`` a row per seed, ``epoch`` (0: at initialization),
     ``layer`` (``hidden_1`` ... ``output``) with ``l1``; ``results`` a row per seed with
     ``train_accuracy``, ``test_accuracy``, ``learned``. Refuses what ``train_many`` refuses."""
     seed_list = check_seeds(seeds)
-    runs = train_many(depth, width, activation, initializer, seed_list, epochs, kernel_l1=True)
-    names = [f"hidden_{i}" for i in range(1, depth + 1)] + ["output"]
+    config = MLPConfig.of(config, *args, **changes)
+    runs = train_many(config, seeds=seed_list, epochs=epochs, kernel_l1=True)
+    names = [f"hidden_{i}" for i in range(1, config.depth + 1)] + ["output"]
     norms = np.stack(runs["kernel_l1"].to_list(), axis=1)  # [epochs + 1, seeds, layers]
     ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")
     table = pd.DataFrame({"seed": sd.ravel(), "epoch": ep.ravel(), "layer": ly.ravel(),

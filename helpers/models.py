@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import keras
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
-from helpers.validation import check_choice, check_int
+import keras
+import numpy as np
+import tensorflow as tf
+
+from helpers.validation import check_choice, check_float, check_int
 
 #: Hidden-layer activations ``build_mlp`` accepts (Keras names).
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "linear")
@@ -46,79 +52,216 @@ def make_initializer(name: Initializer) -> keras.initializers.Initializer:
     A new instance per layer matters in Keras 3: one instance reused across layers
     hands every layer of the same shape the same values (the trap in older tutorials).
     """
-    if isinstance(check_initializer("initializer", name), keras.initializers.Initializer):
+    if name != "zeros" and isinstance(check_initializer("initializer", name),
+                                      keras.initializers.Initializer):
         return type(name).from_config(name.get_config())
     if name == TUTORIAL_INITIALIZER:
         return keras.initializers.RandomUniform(minval=0.0, maxval=1.0)
     return keras.initializers.get(name)
 
 
-def build_mlp(depth: int, width: int = 5, activation: str = "tanh",
-              initializer: Initializer = TUTORIAL_INITIALIZER,
-              output_initializer: Initializer | None = None,
-              n_inputs: int = 2, batch_norm: bool = False,
-              residual: bool = False) -> keras.Model:
-    """Return an uncompiled Keras MLP for binary classification.
+#: Optimizer names an :class:`MLPConfig` accepts (besides None and Keras optimizers).
+OPTIMIZERS = ("sgd", "adam")
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPConfig:
+    """One network and its training settings: what :func:`build_mlp`, ``train_many``, the
+    sweep grids, the stored tables' key columns, the remedies and the lab take. Values are
+    kept as given (the stored tables key on their text). Refuses what :meth:`check_field`
+    refuses, residual with depth 1 and linear with batch_norm.
+
+    Network: ``depth`` hidden layers of ``width`` units, ``activation`` (:data:`ACTIVATIONS`),
+    ``initializer``/``output_initializer`` (:data:`INITIALIZERS` names or Keras initializers;
+    None: see :meth:`output_init`), ``batch_norm``, ``residual``, ``bias_initializer`` (every
+    Dense layer's; "zeros" or as ``initializer``; a stored column only when set).
+    Training: ``batch_size``, ``optimizer`` (None/"sgd": the tutorial's SGD, "adam", or a
+    Keras optimizer), ``learning_rate``, ``clipnorm``, ``clipvalue`` (None: the optimizer's).
+    The field order is the stored tables' column order (``depth`` last there).
+    """
+
+    depth: int
+    width: int = 5
+    activation: str = "tanh"
+    initializer: Initializer = TUTORIAL_INITIALIZER
+    batch_size: int = 32
+    optimizer: Any = None
+    output_initializer: Initializer | None = None
+    learning_rate: float | None = None
+    clipnorm: float | None = None
+    clipvalue: float | None = None
+    batch_norm: bool = False
+    residual: bool = False
+    bias_initializer: Initializer = dataclasses.field(default="zeros", metadata={"if_set": True})
+
+    @staticmethod
+    def check_field(name: str, value: Any) -> None:
+        """Refuse ``value`` for field ``name`` with an error naming it and what is allowed."""
+        if name in ("depth", "width", "batch_size"):
+            check_int(name, value, minimum=1)
+        elif name == "activation":
+            check_choice(name, value, ACTIVATIONS)
+        elif name == "initializer" or name == "output_initializer" and value is not None:
+            check_initializer(name, value)
+        elif name == "bias_initializer" and value != "zeros":
+            check_initializer(name, value)
+        elif name == "optimizer" and not (value is None or isinstance(
+                value, keras.optimizers.Optimizer) or str(value).lower() in OPTIMIZERS
+                and isinstance(value, str)):
+            raise (ValueError if isinstance(value, str) else TypeError)(
+                f"optimizer must be None, 'sgd', 'adam' or a keras.optimizers.Optimizer, got "
+                f"{value!r} ({type(value).__name__})")
+        elif name in ("learning_rate", "clipnorm", "clipvalue") and value is not None:
+            check_float(name, value, minimum=0.0, strict_min=True)
+        elif name in ("batch_norm", "residual") and not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            self.check_field(field.name, getattr(self, field.name))
+        if self.residual and self.depth < 2:
+            raise ValueError("residual=True needs depth >= 2: the first hidden layer maps the "
+                             "inputs to the hidden width and cannot have a skip connection")
+        if self.activation == "linear" and self.batch_norm:
+            raise ValueError("activation='linear' with batch_norm=True makes the whole network "
+                             "linear; choose a non-linear activation")
+
+    @classmethod
+    def of(cls, config: MLPConfig | Mapping[str, Any] | int | None = None, *args: Any,
+           **changes: Any) -> MLPConfig:
+        """``config`` with ``changes`` (:func:`dataclasses.replace`), or a new configuration
+        from a dict of fields or of depth ``config``; ``args`` are width, activation,
+        initializer. Refuses more positional settings and unknown names."""
+        if isinstance(config, Mapping):
+            config, changes = None, {**config, **changes}
+        names = [f.name for f in dataclasses.fields(cls)][1:4]
+        if len(args) > len(names):
+            raise TypeError(f"give the settings after {names[-1]} by keyword, got {len(args)} "
+                            "positional settings")
+        changes = {**dict(zip(names, args)), **changes}
+        if isinstance(config, cls):
+            return dataclasses.replace(config, **changes)
+        return cls(**changes) if config is None else cls(config, **changes)
+
+    def output_init(self) -> Initializer:
+        """The output layer's initializer: ``output_initializer``, or when None the hidden one
+        if that is the tutorial's ``uniform_0_1``, else Keras' default ``glorot_uniform``."""
+        if self.output_initializer is not None:
+            return self.output_initializer
+        return self.initializer if self.initializer == TUTORIAL_INITIALIZER else "glorot_uniform"
+
+
+def build_mlp(config: MLPConfig | int | None = None, *args: Any, n_inputs: int = 2,
+              **changes: Any) -> keras.Model:
+    """Return an uncompiled Keras MLP for binary classification, built from
+    ``MLPConfig.of(config, *args, **changes)`` (e.g. ``build_mlp(5, activation="relu")``).
 
     ``keras.Input(shape=(n_inputs,))``, ``depth`` hidden ``Dense(width, activation)`` layers
-    ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1, "sigmoid")`` ``output``; biases start
-    at zero. Initializers are names of :data:`INITIALIZERS` or Keras initializers, one new
-    instance per layer. The output layer's, when ``output_initializer`` is None: the hidden
-    one if that is the tutorial's ``uniform_0_1``, else Keras' default ``glorot_uniform``
-    (so it depends on the initializer only, never on the activation). Call
+    ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1, "sigmoid")`` ``output``. One new
+    initializer instance per layer (:meth:`MLPConfig.output_init` for the output layer). Call
     :func:`helpers.seed_everything` first for reproducible weights.
 
     ``batch_norm``: each hidden block is ``Dense`` -> ``BatchNormalization`` (``hidden_i_bn``)
     -> ``Activation`` (``hidden_i_act``) (Ioffe & Szegedy 2015). ``residual``: blocks 2 ...
     depth add their input to their output, h = h + block(h) (``hidden_i_add``; He et al.
     2016). With either, a functional ``keras.Model``; else a ``keras.Sequential``.
-    Refuses depth or width below 1, unknown names, residual with depth 1, linear with
-    batch_norm.
+    Refuses what :class:`MLPConfig` refuses and n_inputs below 1.
     """
-    depth = check_int("depth", depth, minimum=1)
-    width = check_int("width", width, minimum=1)
+    c = MLPConfig.of(config, *args, **changes)
     n_inputs = check_int("n_inputs", n_inputs, minimum=1)
-    check_choice("activation", activation, ACTIVATIONS)
-    check_initializer("initializer", initializer)
-    if output_initializer is None:
-        out_init = initializer if initializer == TUTORIAL_INITIALIZER else "glorot_uniform"
-    else:
-        out_init = check_initializer("output_initializer", output_initializer)
-    for name, flag in (("batch_norm", batch_norm), ("residual", residual)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
-    if residual and depth < 2:
-        raise ValueError("residual=True needs depth >= 2: the first hidden layer maps the "
-                         f"{n_inputs} inputs to width {width} and cannot have a skip connection")
-    if activation == "linear" and batch_norm:
-        raise ValueError("activation='linear' with batch_norm=True makes the whole network "
-                         "linear; choose a non-linear activation")
 
-    if not batch_norm and not residual:
+    def dense(units: int, name: str, init: Initializer, activation: str | None = None
+              ) -> keras.layers.Dense:
+        return keras.layers.Dense(units, activation=activation, name=name,
+                                  kernel_initializer=make_initializer(init),
+                                  bias_initializer=make_initializer(c.bias_initializer))
+
+    if not c.batch_norm and not c.residual:
         # All layers at once: Sequential.add would rebuild the model after every layer
         # (time quadratic in depth); the weights are drawn in layer order either way.
-        hidden = [keras.layers.Dense(width, activation=activation,
-                                     kernel_initializer=make_initializer(initializer),
-                                     name=f"hidden_{i}") for i in range(1, depth + 1)]
-        output = keras.layers.Dense(1, activation="sigmoid",
-                                    kernel_initializer=make_initializer(out_init), name="output")
-        return keras.Sequential([keras.Input(shape=(n_inputs,)), *hidden, output],
-                                name=f"mlp_{depth}x{width}_{activation}")
-
+        hidden = [dense(c.width, f"hidden_{i}", c.initializer, c.activation)
+                  for i in range(1, c.depth + 1)]
+        return keras.Sequential([keras.Input(shape=(n_inputs,)), *hidden,
+                                 dense(1, "output", c.output_init(), "sigmoid")],
+                                name=f"mlp_{c.depth}x{c.width}_{c.activation}")
     inputs = keras.Input(shape=(n_inputs,))
     h = inputs
-    for i in range(1, depth + 1):
+    for i in range(1, c.depth + 1):
         name = f"hidden_{i}"
-        init = make_initializer(initializer)
-        if batch_norm:
-            z = keras.layers.Dense(width, kernel_initializer=init, name=name)(h)
+        if c.batch_norm:
+            z = dense(c.width, name, c.initializer)(h)
             z = keras.layers.BatchNormalization(name=f"{name}_bn")(z)
-            a = keras.layers.Activation(activation, name=f"{name}_act")(z)
+            a = keras.layers.Activation(c.activation, name=f"{name}_act")(z)
         else:
-            a = keras.layers.Dense(width, activation=activation, kernel_initializer=init,
-                                   name=name)(h)
-        h = keras.layers.Add(name=f"{name}_add")([h, a]) if residual and i > 1 else a
-    outputs = keras.layers.Dense(1, activation="sigmoid",
-                                 kernel_initializer=make_initializer(out_init), name="output")(h)
-    tags = "_bn" * batch_norm + "_res" * residual
-    return keras.Model(inputs, outputs, name=f"mlp_{depth}x{width}_{activation}{tags}")
+            a = dense(c.width, name, c.initializer, c.activation)(h)
+        h = keras.layers.Add(name=f"{name}_add")([h, a]) if c.residual and i > 1 else a
+    outputs = dense(1, "output", c.output_init(), "sigmoid")(h)
+    tags = "_bn" * c.batch_norm + "_res" * c.residual
+    return keras.Model(inputs, outputs, name=f"mlp_{c.depth}x{c.width}_{c.activation}{tags}")
+
+
+class StackedDense(keras.layers.Layer):
+    """The same Dense layer of S networks at once: ``kernel`` [S, in, out] and ``bias``
+    [S, out] stacked from ``layers``; returns ``h @ kernel + bias`` (no activation) for h
+    [S, B, in] or a shared [1, B, in]."""
+
+    def __init__(self, layers: list[keras.layers.Dense], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.kernel, self.bias = (self.add_weight(shape=w.shape, initializer=w) for w in (
+            np.stack([layer.kernel.numpy() for layer in layers]),
+            np.stack([layer.bias.numpy() for layer in layers])))
+
+    def call(self, h: Any) -> Any:
+        return tf.matmul(h, self.kernel) + self.bias[:, None, :]
+
+
+class StackedBatchNorm(keras.layers.Layer):
+    """The same BatchNormalization of S networks at once (``gamma``, ``beta`` and the moving
+    statistics stacked [S, units], Keras' momentum and epsilon): normalizes z [S, B, units]
+    by the batch statistics (updating the moving ones as Keras does) when ``training``."""
+
+    def __init__(self, layers: list[keras.layers.BatchNormalization], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.momentum, self.epsilon = layers[0].momentum, layers[0].epsilon
+        self.gamma, self.beta, self.moving_mean, self.moving_variance = (
+            self.add_weight(shape=w.shape, initializer=w, trainable=name in ("gamma", "beta"))
+            for name, w in ((name, np.stack([getattr(layer, name).numpy() for layer in layers]))
+                            for name in ("gamma", "beta", "moving_mean", "moving_variance")))
+
+    def call(self, z: Any, training: bool = False) -> Any:
+        mean, var = self.moving_mean, self.moving_variance
+        if training:
+            m, v = keras.ops.moments(z, axes=[1], keepdims=True)
+            mean.assign(mean * self.momentum + m[:, 0] * (1.0 - self.momentum))
+            var.assign(var * self.momentum + v[:, 0] * (1.0 - self.momentum))
+        else:
+            m, v = mean[:, None, :], var[:, None, :]
+        return keras.ops.batch_normalization(z, m, v, axis=-1, epsilon=self.epsilon,
+                                             offset=self.beta[:, None, :],
+                                             scale=self.gamma[:, None, :])
+
+
+class StackedMLP(keras.Model):
+    """S networks of one :class:`MLPConfig` as one Keras model, their weights copied from
+    ``models`` (``build_mlp(config)`` per seed) and stacked on a leading axis; returns [S, B, 1]
+    logits for x [S, B, d] or a shared [B, d]. ``dense``: its :class:`StackedDense` layers."""
+
+    def __init__(self, config: MLPConfig, models: list[keras.Model], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.mlp = config
+        self.activation = keras.activations.get(config.activation)
+        per_model = [[layer for layer in m.layers if isinstance(layer, keras.layers.Dense)]
+                     for m in models]
+        self.dense = [StackedDense(list(layers)) for layers in zip(*per_model)]
+        per_model = [[layer for layer in m.layers
+                      if isinstance(layer, keras.layers.BatchNormalization)] for m in models]
+        self.norms = [StackedBatchNorm(list(layers)) for layers in zip(*per_model)]
+
+    def call(self, x: Any, training: bool = False) -> Any:
+        h = x if x.shape.rank == 3 else x[None]
+        for i, dense in enumerate(self.dense[:-1]):
+            z = dense(h)
+            if self.norms:
+                z = self.norms[i](z, training=training)
+            h = h + self.activation(z) if self.mlp.residual and i > 0 else self.activation(z)
+        return self.dense[-1](h)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from helpers.gradients import dead_network, exploding, layer_gradients, vanishing
-from helpers.models import build_mlp
+from helpers.models import MLPConfig, build_mlp
 from helpers.seeding import seed_everything
-from helpers.validation import check_data, check_int, check_seeds
+from helpers.validation import check_data, check_seeds
 
 _TABLE = [  # name, activation, initializer, other settings, source
     ("ReLU + He (baseline)", "relu", "he_uniform", {}, "Nair & Hinton 2010; He et al. 2015"),
@@ -26,27 +25,29 @@ _TABLE = [  # name, activation, initializer, other settings, source
     ("ReLU + He + residual + batch norm", "relu", "he_uniform",
      {"batch_norm": True, "residual": True}, "He et al. 2016"),
 ]
-#: Each remedy as ``build_mlp`` / ``train_many`` arguments; ``SOURCES``: where it comes from.
+#: Each remedy as :class:`MLPConfig` fields (checked here); ``SOURCES``: where it comes from.
 REMEDIES: dict[str, dict[str, Any]] = {name: dict(activation=act, initializer=init, **more)
                                        for name, act, init, more, _ in _TABLE}
 SOURCES: dict[str, str] = {name: source for name, *_, source in _TABLE}
 
 
 def build_kwargs(remedy: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of ``remedy`` that ``build_mlp`` takes (without training settings)."""
-    return {k: v for k, v in remedy.items() if k in inspect.signature(build_mlp).parameters}
+    """``remedy``'s fields, checked by :class:`MLPConfig` (``build_mlp`` takes them all)."""
+    MLPConfig.of(remedy, depth=2)
+    return dict(remedy)
 
 
-def init_checks(remedy: Mapping[str, Any], depth: int, seeds: Iterable[int],
+def init_checks(remedy: MLPConfig | Mapping[str, Any], depth: int, seeds: Iterable[int],
                 data: tuple, width: int = 5) -> pd.DataFrame:
-    """Per seed, a new ``remedy`` network's gradients on ``data`` = (x, y) as the first training
-    step sees them: first/output layer ``ratio``, and ``vanishing``, ``exploding``, ``dead`` as
-    ``helpers.gradients`` defines them."""
-    depth, (x, y) = check_int("depth", depth, minimum=1), check_data("data", data)
+    """Per seed, a new network of ``remedy`` (a configuration or its fields, at ``depth`` and
+    ``width``): its gradients on ``data`` = (x, y) as the first training step sees them:
+    first/output layer ``ratio``, and ``vanishing``, ``exploding``, ``dead`` as
+    ``helpers.gradients`` defines them. Refuses what :class:`MLPConfig` refuses."""
+    config, (x, y) = MLPConfig.of(remedy, depth=depth, width=width), check_data("data", data)
     rows = []
     for s in check_seeds(seeds):
         seed_everything(s)
-        model = build_mlp(depth, width=width, **build_kwargs(remedy))
+        model = build_mlp(config)
         g = layer_gradients(model, x, y, training=True)
         grads = np.array(g.sizes())
         rows.append({"seed": s, "ratio": grads[0] / grads[-1] if grads[-1] > 0 else np.nan,

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from helpers.models import TUTORIAL_INITIALIZER, build_mlp
+from helpers.models import MLPConfig, StackedMLP, build_mlp
 from helpers.seeding import seed_everything
-from helpers.validation import check_data, check_float, check_int, check_seeds
+from helpers.validation import check_data, check_int, check_seeds
 
 #: A run "learned" the two circles at a final test accuracy of at least this: a guess scores
 #: about 0.5 (sd 0.022 on the 500 test points), the models that learn about 0.8.
@@ -36,21 +36,16 @@ def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
     ``SGD(0.01, momentum=0.9)``; ``"adam"``, Keras' default Adam; a Keras optimizer, itself or
     a copy with the ``learning_rate``, ``clipnorm``, ``clipvalue`` given. Refuses other names
     and objects, and settings <= 0."""
-    changes = {name: check_float(name, value, minimum=0.0, strict_min=True)
-               for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm),
-                                   ("clipvalue", clipvalue)) if value is not None}
+    changes = {"learning_rate": learning_rate, "clipnorm": clipnorm, "clipvalue": clipvalue}
+    for name, value in {"optimizer": optimizer, **changes}.items():
+        MLPConfig.check_field(name, value)  # the settings' one check
+    changes = {name: float(value) for name, value in changes.items() if value is not None}
     # Hyperparameters as float64 scalars: Keras casts a Python float through float32
     # (momentum 0.9 becomes 0.8999999762), a float64 one stays exact in float64 training.
     if optimizer is None or (isinstance(optimizer, str) and optimizer.lower() == "sgd"):
         optimizer = keras.optimizers.SGD(learning_rate=0.01, momentum=np.float64(0.9))
-    elif isinstance(optimizer, str) and optimizer.lower() == "adam":
-        optimizer = keras.optimizers.Adam(beta_1=np.float64(0.9), beta_2=np.float64(0.999))
     elif isinstance(optimizer, str):
-        raise ValueError(f"unknown optimizer {optimizer!r}; allowed: None, 'sgd', 'adam' or "
-                         "a keras.optimizers.Optimizer")
-    elif not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise TypeError("optimizer must be None, 'sgd', 'adam' or a keras.optimizers."
-                        f"Optimizer, got {type(optimizer).__name__}")
+        optimizer = keras.optimizers.Adam(beta_1=np.float64(0.9), beta_2=np.float64(0.999))
     elif not changes:
         return optimizer
     return type(optimizer).from_config({**optimizer.get_config(), **changes})
@@ -147,44 +142,34 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     return model.history  # set by the History callback, as under fit
 
 
-def _stack(models: list[keras.Model], names: list[str], attrs: tuple[str, ...],
-           trainable: bool) -> list[keras.Variable]:
-    """One variable per (layer name, attribute), holding that weight of every model."""
-    return [keras.Variable(np.stack([getattr(m.get_layer(n), a).numpy() for m in models]),
-                           trainable=trainable, name=f"{n}_{a}") for n in names for a in attrs]
+def train_many(config: MLPConfig | int | None = None, *args: Any,
+               seeds: Iterable[int] = range(20), epochs: int = 500,
+               train_data: tuple | None = None, test_data: tuple | None = None,
+               kernel_l1: bool = False, **changes: Any) -> pd.DataFrame:
+    """Train ``MLPConfig.of(config, *args, **changes)`` once per seed, all seeds at once; one
+    row each (e.g. ``train_many(depth=5, activation="tanh", seeds=range(20))``).
 
-
-def train_many(depth: int, width: int = 5, activation: str = "tanh",
-               initializer: str = TUTORIAL_INITIALIZER, seeds: Iterable[int] = range(20),
-               epochs: int = 500, batch_size: int = 32, optimizer: Any = None,
-               output_initializer: str | None = None, train_data: tuple | None = None,
-               test_data: tuple | None = None, learning_rate: float | None = None,
-               clipnorm: float | None = None, clipvalue: float | None = None,
-               batch_norm: bool = False, residual: bool = False,
-               kernel_l1: bool = False) -> pd.DataFrame:
-    """Train one ``build_mlp`` configuration once per seed, all seeds at once; one row each.
-
-    Seed s's run is ``seed_everything(s); train(build_mlp(...), ..., seed=s)`` (same batch
+    Seed s's run is ``seed_everything(s); train(build_mlp(config), ..., seed=s)`` (same batch
     order, same maths) on :func:`helpers.data.load_circles` unless data are given, with
     :func:`resolve_optimizer`'s SGD or Adam (``clipnorm`` clips each model alone). Columns:
     the configuration, ``seed``, ``train_``/``test_accuracy`` and ``_loss`` after the last
     epoch, ``learned`` (test accuracy >= :data:`LEARNED_THRESHOLD`), ``history`` (per-epoch
     arrays under :data:`HISTORY_KEYS`) and, with ``kernel_l1``, ``kernel_l1``: [epochs + 1,
     Dense layers] L1 norms of the kernels before training and after every epoch. Refuses what
-    ``build_mlp`` refuses, empty or repeated seeds and other optimizers.
+    :class:`MLPConfig` refuses, empty or repeated seeds and other optimizers.
     """
+    c = MLPConfig.of(config, *args, **changes)
     seed_list, epochs = check_seeds(seeds), check_int("epochs", epochs, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
     if not isinstance(kernel_l1, bool):
         raise TypeError(f"kernel_l1 must be True or False, got {kernel_l1!r}")
-    opt = resolve_optimizer(optimizer, learning_rate, clipnorm, clipvalue)
-    config = opt.get_config()
-    if type(opt) not in (keras.optimizers.SGD, keras.optimizers.Adam) or config.get(
+    opt = resolve_optimizer(c.optimizer, c.learning_rate, c.clipnorm, c.clipvalue)
+    opt_config = opt.get_config()
+    if type(opt) not in (keras.optimizers.SGD, keras.optimizers.Adam) or opt_config.get(
             "global_clipnorm"):
         raise ValueError("optimizer: train_many runs SGD or Adam (without global_clipnorm), "
                          f"got {type(opt).__name__}; use train for others")
-    clipnorm = config.pop("clipnorm")  # applied below, per model
-    opt = type(opt).from_config({**config, "clipnorm": None})  # a fresh optimizer
+    clipnorm = opt_config.pop("clipnorm")  # applied below, per model
+    opt = type(opt).from_config({**opt_config, "clipnorm": None})  # a fresh optimizer
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
     if train_data is None:
@@ -195,44 +180,17 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     models = []
     for s in seed_list:
         seed_everything(s)
-        models.append(build_mlp(depth, width, activation, initializer, output_initializer,
-                                n_inputs=x_tr.shape[1], batch_norm=batch_norm, residual=residual))
-    hidden = [f"hidden_{i}" for i in range(1, depth + 1)]
-    dense = _stack(models, hidden + ["output"], ("kernel", "bias"), True)
-    bn_layers = [models[0].get_layer(f"{n}_bn") for n in hidden] if batch_norm else []
-    scale = _stack(models, [b.name for b in bn_layers], ("gamma", "beta"), True)
-    moving = _stack(models, [b.name for b in bn_layers], ("moving_mean", "moving_variance"),
-                    False)
+        models.append(build_mlp(c, n_inputs=x_tr.shape[1]))
+    net = StackedMLP(c, models)
     del models
     keras.backend.clear_session(free_memory=False)
-    weights, act = dense + scale, keras.activations.get(activation)
-
-    def logits(x, training):
-        """[S, B, 1] logits of the stacked networks for x: [S, B, d] or shared [B, d]."""
-        h = x if x.shape.rank == 3 else x[None]
-        for i in range(depth + 1):
-            z = tf.matmul(h, dense[2 * i]) + dense[2 * i + 1][:, None, :]
-            if i == depth:
-                return z
-            if batch_norm:
-                bn, mean, var = bn_layers[i], moving[2 * i], moving[2 * i + 1]
-                if training:  # Keras' BatchNormalization: batch statistics, moving averages
-                    m, v = keras.ops.moments(z, axes=[1], keepdims=True)
-                    mean.assign(mean * bn.momentum + m[:, 0] * (1.0 - bn.momentum))
-                    var.assign(var * bn.momentum + v[:, 0] * (1.0 - bn.momentum))
-                else:
-                    m, v = mean[:, None, :], var[:, None, :]
-                z = keras.ops.batch_normalization(z, m, v, axis=-1, epsilon=bn.epsilon,
-                                                  offset=scale[2 * i + 1][:, None, :],
-                                                  scale=scale[2 * i][:, None, :])
-            h = h + act(z) if residual and i > 0 else act(z)
 
     def loss_and_hits(y, z):  # per model: mean cross-entropy [S], 0/1 hits [S, B], as Keras
         y = tf.broadcast_to(y, tf.shape(z))
         ce = keras.losses.binary_crossentropy(y, z, from_logits=True)
         return tf.reduce_mean(ce, axis=1), keras.metrics.binary_accuracy(y, tf.sigmoid(z))[..., 0]
 
-    n, n_seeds, bsz = len(x_tr), len(seed_list), min(batch_size, len(x_tr))
+    n, n_seeds, bsz = len(x_tr), len(seed_list), min(c.batch_size, len(x_tr))
     steps = math.ceil(n / bsz)
     x_tr, y_tr, x_te, y_te = (tf.constant(a) for a in (x_tr, y_tr, x_te, y_te))
 
@@ -245,16 +203,16 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
                 rows = orders[e, :, i * bsz:(i + 1) * bsz]
                 with tf.GradientTape() as tape:
                     loss, hits = loss_and_hits(tf.gather(y_tr, rows),
-                                               logits(tf.gather(x_tr, rows), training=True))
+                                               net(tf.gather(x_tr, rows), training=True))
                     total = tf.reduce_sum(loss)  # the models are independent: sum their losses
-                grads = tape.gradient(total, weights)
+                grads = tape.gradient(total, net.trainable_variables)
                 if clipnorm is not None:  # Keras' clipnorm op, for every stacked model alone
                     grads = [tf.clip_by_norm(g, clipnorm, axes=list(range(1, g.shape.rank)))
                              for g in grads]
-                opt.apply(grads, weights)
+                opt.apply(grads, net.trainable_variables)
                 loss_sum += loss * tf.cast(tf.shape(rows)[1], x_tr.dtype)
                 hit_sum += tf.reduce_sum(hits, axis=1)
-            val_loss, val_hits = loss_and_hits(y_te, logits(x_te, training=False))
+            val_loss, val_hits = loss_and_hits(y_te, net(x_te, training=False))
             out = out.write(e, tf.stack([loss_sum / n, hit_sum / n, val_loss,
                                          tf.reduce_mean(val_hits, 1)]))
         return out.stack()
@@ -262,7 +220,7 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
     run = run.get_concrete_function(tf.TensorSpec([None, n_seeds, n], tf.int32))
 
     def kernel_norms():
-        return np.stack([np.abs(k.numpy()).sum(axis=(1, 2)) for k in dense[::2]], axis=1)
+        return np.stack([np.abs(d.kernel.numpy()).sum(axis=(1, 2)) for d in net.dense], axis=1)
 
     rngs = [np.random.default_rng([s, 0x5EED]) for s in seed_list]
     history, norms = [], [kernel_norms()] if kernel_l1 else []
@@ -273,13 +231,14 @@ def train_many(depth: int, width: int = 5, activation: str = "tanh",
         if kernel_l1:
             norms.append(kernel_norms())
     history = np.concatenate(history)  # [epochs, 4, S]
-    final = [loss_and_hits(y, logits(x, training=False)) for x, y in ((x_tr, y_tr), (x_te, y_te))]
+    final = [loss_and_hits(y, net(x, training=False)) for x, y in ((x_tr, y_tr), (x_te, y_te))]
     (tr_loss, tr_hits), (te_loss, te_hits) = [(loss.numpy(), tf.reduce_mean(hits, 1).numpy())
                                               for loss, hits in final]
     return pd.DataFrame([{
-        "depth": depth, "width": width, "activation": activation, "initializer": initializer,
+        "depth": c.depth, "width": c.width, "activation": c.activation,
+        "initializer": c.initializer,
         "optimizer": type(opt).__name__.lower(), "learning_rate": float(opt.learning_rate),
-        "batch_norm": batch_norm, "residual": residual, "epochs": epochs, "seed": s,
+        "batch_norm": c.batch_norm, "residual": c.residual, "epochs": epochs, "seed": s,
         "train_accuracy": float(tr_hits[j]), "test_accuracy": float(te_hits[j]),
         "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
         "learned": bool(te_hits[j] >= LEARNED_THRESHOLD),

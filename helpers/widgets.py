@@ -19,7 +19,14 @@ import pandas as pd
 from helpers.data import load_circles
 from helpers.experiments import wilson_ci
 from helpers.gradients import Diagnosis, Finding, GradientMonitor, diagnose
-from helpers.models import ACTIVATIONS, INITIALIZERS, TUTORIAL_INITIALIZER, build_mlp
+from helpers.models import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    OPTIMIZERS,
+    TUTORIAL_INITIALIZER,
+    MLPConfig,
+    build_mlp,
+)
 from helpers.plots import plot_lab
 from helpers.seeding import seed_everything
 from helpers.training import LEARNED_THRESHOLD, train, train_many
@@ -31,7 +38,6 @@ WIDTH_RANGE = (2, 64)
 EPOCHS_RANGE = (10, 2000)
 SEEDS_RANGE = (1, 20)
 LEARNING_RATE_RANGE = (1e-4, 1.0)
-OPTIMIZERS = ("sgd", "adam")
 #: Each optimizer's usual learning rate: the lab switches to it when the optimizer changes.
 DEFAULT_LEARNING_RATES = {"sgd": 0.01, "adam": 0.001}
 #: What the initializer dropdown shows (other initializers show their name).
@@ -59,15 +65,20 @@ class LabSettings:
     every_epoch: bool = False
 
     def __post_init__(self) -> None:
+        self.config()  # refuses what MLPConfig refuses; then the lab's narrower ranges
         for name, bounds in (("depth", DEPTH_RANGE), ("width", WIDTH_RANGE),
                              ("epochs", EPOCHS_RANGE), ("n_seeds", SEEDS_RANGE)):
             check_int(name, getattr(self, name), *bounds)
-        for name, allowed in (("activation", ACTIVATIONS), ("initializer", INITIALIZERS),
-                              ("optimizer", OPTIMIZERS)):
-            check_choice(name, getattr(self, name), allowed)
+        check_choice("initializer", self.initializer, INITIALIZERS)  # names only
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)  # lower case, not None
         check_float("learning_rate", self.learning_rate, *LEARNING_RATE_RANGE)
         if not isinstance(self.every_epoch, bool):
             raise TypeError(f"every_epoch must be True or False, got {self.every_epoch!r}")
+
+    def config(self) -> MLPConfig:
+        """The network and training settings as an :class:`MLPConfig` (refuses what it does)."""
+        return MLPConfig(self.depth, self.width, self.activation, self.initializer,
+                         optimizer=self.optimizer, learning_rate=self.learning_rate)
 
     def describe(self) -> str:
         """One line, e.g. ``5 x 5 tanh, RandomUniform(0, 1), SGD lr 0.01, 500 epochs, 1 seed``."""
@@ -195,7 +206,7 @@ def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
     share = 0.85 if s.n_seeds == 1 else 0.8 / math.sqrt(s.n_seeds)  # seed 0's part of the bar
     report(0.0, f"seed 1 of {s.n_seeds}: building and diagnosing the model")
     seed = seed_everything(0)
-    model = build_mlp(s.depth, s.width, s.activation, s.initializer)
+    model = build_mlp(s.config())
     diagnosis_before = diagnose(model, *train_data)
     monitor = GradientMonitor(*train_data)
     every = max(1, s.epochs // 50)  # at most about 50 progress reports
@@ -224,10 +235,8 @@ def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
     diagnosis = diagnose(model, *train_data)
     if s.n_seeds > 1:
         report(share + 0.01, f"seeds 2 to {s.n_seeds}: training them together")
-        others = train_many(s.depth, s.width, s.activation, s.initializer,
-                            seeds=range(1, s.n_seeds), epochs=s.epochs, optimizer=s.optimizer,
-                            learning_rate=s.learning_rate, train_data=train_data,
-                            test_data=test_data)
+        others = train_many(s.config(), seeds=range(1, s.n_seeds), epochs=s.epochs,
+                            train_data=train_data, test_data=test_data)
         seeds = pd.concat([seeds, others[seeds.columns]], ignore_index=True)
     k = int(seeds["learned"].sum())
     return LabResult(s, seeds, model, monitor.table, diagnosis_before, diagnosis,

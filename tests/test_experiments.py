@@ -281,3 +281,20 @@ def test_claim_dead_at_init_grows_with_depth_and_never_learns(claims):
     both = relu20.merge(dead[dead["depth"] == 20][["seed", "dead"]], on="seed")
     assert len(both) == len(CLAIM_SEEDS)
     assert not (both["dead"] & both["learned"]).any()
+
+
+def test_a_new_field_is_a_stored_column_only_where_a_grid_sets_it(tmp_path, monkeypatch):
+    """bias_initializer (added after the stored tables) keeps their columns: a grid without
+    it stores the columns it always had, one with it adds the column."""
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    sweep({"depth": [1]}, seeds=[0], epochs=1, table="plain")
+    sweep([{"depth": [1]}, {"depth": [1], "bias_initializer": ["random_normal"]}], seeds=[0],
+          epochs=1, table="biased")
+    from helpers.store import RESULTS_DIR, Table
+    stored = Table("07_where_depth_breaks", RESULTS_DIR).meta()["columns"]
+    plain, biased = (Table(t).meta()["columns"] for t in ("plain", "biased"))
+    keys = stored[:stored.index("seed")]
+    assert plain[:plain.index("seed")] == keys
+    assert biased[:biased.index("seed")] == [*keys[:-3], "bias_initializer", *keys[-3:]]
+    assert [r["bias_initializer"] for r in Table("biased").records()] == ["zeros",
+                                                                          "random_normal"]

@@ -1,9 +1,11 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
 
 from helpers import seed_everything
-from helpers.models import ACTIVATIONS, INITIALIZERS, build_mlp
+from helpers.models import ACTIVATIONS, INITIALIZERS, MLPConfig, build_mlp
 
 
 def test_structure():
@@ -126,3 +128,42 @@ def test_batch_norm_and_residual_structure():
 def test_bad_options(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         build_mlp(**kwargs)
+
+
+# --------------------------------------------------------------------------- MLPConfig
+
+
+def test_config_and_keywords_build_the_same_network():
+    config = MLPConfig(4, activation="relu", initializer="he_uniform", batch_norm=True)
+    assert MLPConfig.of(config, width=7) == dataclasses.replace(config, width=7)
+    assert MLPConfig.of(4, 5, "relu", "he_uniform", batch_norm=True) == config
+    assert MLPConfig.of({"depth": 4, "activation": "relu", "initializer": "he_uniform",
+                         "batch_norm": True}) == config
+    seed_everything(1)
+    a = build_mlp(config)
+    seed_everything(1)
+    b = build_mlp(4, activation="relu", initializer="he_uniform", batch_norm=True)
+    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.depth = 3
+    with pytest.raises(TypeError, match="by keyword"):
+        build_mlp(2, 5, "tanh", "uniform_0_1", "glorot_uniform")
+    with pytest.raises(TypeError, match="nope"):
+        build_mlp(2, nope=1)
+
+
+def test_bias_initializer_reaches_every_dense_layer():
+    """The field added to show what a new option costs: zeros by default (the numbers of
+    every stored table), any initializer name otherwise."""
+    assert all(not layer.bias.numpy().any() for layer in build_mlp(3).layers)
+    seed_everything(0)
+    model = build_mlp(3, bias_initializer="random_normal")
+    assert all(layer.bias.numpy().all() for layer in model.layers)
+    with pytest.raises(ValueError, match="bias_initializer.*he_uniform"):
+        MLPConfig(2, bias_initializer="twos")
+
+
+def test_remedies_are_valid_configurations():
+    from helpers.remedies import REMEDIES
+    for fields in REMEDIES.values():
+        MLPConfig(2, **fields)

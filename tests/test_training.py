@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from helpers import seed_everything
-from helpers.models import build_mlp
+from helpers.models import MLPConfig, build_mlp
 from helpers.training import LEARNED_THRESHOLD, resolve_optimizer, train, train_many
 
 KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -343,3 +344,32 @@ def test_train_many_columns(circles):
 def test_train_many_bad_input(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         train_many(**{"depth": 1, "epochs": 1, **kwargs})
+
+
+def test_train_many_trains_the_bias_initializer_it_is_given(circles):
+    """A new MLPConfig field reaches the stacked models through build_mlp's weights."""
+    df = train_many(2, bias_initializer="random_normal", seeds=[3], epochs=2)
+    seed_everything(3)
+    model = build_mlp(2, bias_initializer="random_normal")
+    h = train(model, *circles, epochs=2, seed=3)
+    np.testing.assert_allclose(df.loc[0, "history"]["loss"], h.history["loss"], rtol=1e-10)
+    seed_everything(3)
+    zeros = train_many(2, seeds=[3], epochs=2)
+    assert df.loc[0, "train_loss"] != zeros.loc[0, "train_loss"]
+
+
+@pytest.mark.slow
+def test_train_many_recomputes_the_previous_engines_numbers_exactly():
+    """train_many through MLPConfig and the stacked Keras layers gives, to the last bit, what
+    the engine before them (commit a579040: NumPy-stacked variables, layers looked up by
+    name) gave for 8 configurations (batch norm, residual, Adam, clipnorm, clipvalue,
+    batch_size, output_initializer), 2 seeds, 60 epochs: final accuracies and losses and the
+    per-epoch validation loss. (The stored tables' losses were made by an earlier engine
+    still and repeat only to the last bits: tests/test_store.py.)"""
+    reference = json.loads((Path(__file__).parent / "train_many_a579040.json").read_text())
+    assert keras.config.floatx() == "float64"
+    for ref in reference:
+        df = train_many(MLPConfig.of(ref["config"]), seeds=ref["seeds"], epochs=ref["epochs"])
+        for col in ("train_accuracy", "test_accuracy", "train_loss", "test_loss"):
+            assert df[col].tolist() == ref[col], (ref["config"], col)
+        assert [h["val_loss"].tolist() for h in df["history"]] == ref["val_loss"], ref["config"]
