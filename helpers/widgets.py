@@ -96,11 +96,13 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
     nothing stands out). Refuses nothing: the lab lets learners try any combination."""
     notes = []
     positive = initializer == TUTORIAL_INITIALIZER  # RandomUniform(0, 1): all weights positive
-    if positive and activation in ("tanh", "sigmoid") and depth >= 3:
+    # sigmoid's outputs stay in (0, 1): at width 5 its sums settle below saturation (20 saturates)
+    saturates = activation == "tanh" or activation == "sigmoid" and width >= 20
+    if positive and depth >= 3 and saturates:
         notes.append(f"With every weight positive, pre-activations add up layer after layer and "
                      f"{activation} units saturate, the more the deeper the layer: in notebook "
                      "05's five-layer tanh network the middle layers get the least gradient.")
-    if positive and activation in ("relu", "leaky_relu", "elu", "selu", "gelu"):
+    if positive and activation in ("relu", "leaky_relu", "elu", "gelu"):
         notes.append(f"{activation} with all weights positive: the signal grows with every layer "
                      "(He initialization, notebook 04, keeps it in scale).")
     if activation == "selu" and initializer not in ("lecun_normal", "lecun_uniform"):

@@ -1413,7 +1413,7 @@ def relu_halves_the_second_moment(nb):
         nb, [c.get("id") for c in nb.nb.cells if "The factor 2 in He's" in c.source][0]
     )
     assert abs(nb.number(cell, r"E\[z\^2\]: median ([\d.]+)") - 0.5) <= 0.05
-    assert abs(nb.number(cell, r"slope 1: median ([\d.]+)") - 0.5) <= 0.05
+    assert abs(nb.number(cell, r"slope 1 \(over units and points\): median ([\d.]+)") - 0.5) <= 0.05
 
 
 # ------------------------------------------------------------------ notebook 07
@@ -1640,7 +1640,7 @@ NOT_RESULTS["05"] = {
     "The last column, *agreement*, measures how much": "definition of the column",
     "The two factors are ratios of the signal's total size": "definition of the columns, "
     "as the cell's code computes them",
-    "Why they cancel more in the middle is not something this table settles": "states a limit",
+    "Which of the two, and why in the middle, is not something this table settles": "states a limit",
     "The derivative bounds say how much the slopes can shrink a signal at most": "theory",
     "Glorot and Bengio (2010) made this visible": "a citation",
     "In the ReLU network every layer has a spike at 0": "ReLU's definition: zero for negative input",
@@ -2153,6 +2153,15 @@ def _scale_depth_rates(nb: Notebook) -> dict[tuple[str, int], dict[str, float]]:
     if len(rows) != 13:
         raise AssertionError(f"expected 13 (recipe, depth) rows, parsed {list(rows)}")
     return rows
+
+
+@claim(
+    "11", "sigmoid network stays at chance at 5 layers as well, so within ten epochs depth alone"
+)
+def sigmoid_stays_at_chance_at_5_layers_too(nb):
+    r = _scale_depth_rates(nb)
+    assert r[("sigmoid_glorot", 5)]["n_learned"] == 0
+    assert r[("sigmoid_glorot", 5)]["median_accuracy"] < 0.15  # ten classes: chance is 0.1
 
 
 @claim(

@@ -63,7 +63,7 @@ def quiz_train_computes_what_fit_computes(nb):
 
 
 @claim(
-    "02", "the float32 and float64 rows above learn in the same share of seeds with the same median"
+    "02", "the float32 and float64 rows above learn in the same share of seeds, with medians that"
 )
 def quiz_float32_and_float64_rows_agree(nb):
     text = nb.text("451c9f9d")

@@ -103,10 +103,11 @@ def _judge_3(answer) -> str:
                     "(glorot_uniform). Give each layer "
                     "`kernel_initializer=keras.initializers.RandomUniform(0.0, 1.0)`.")
     hidden, out = (np.asarray(layer.kernel).ravel() for layer in dense)
-    if np.allclose(hidden, reference[0].ravel()) or np.allclose(out, hidden[:out.size]):
-        raise Wrong("the hidden layer's weights are seed 0's but the output layer's are not: both "
-                    "layers share one initializer object, which hands them the same draw. Give "
-                    "each Dense layer its own `keras.initializers.RandomUniform(0.0, 1.0)`.")
+    if np.allclose(out, hidden[:out.size]):
+        raise Wrong("both layers share one initializer object, which hands them the same draw "
+                    "(the output kernel repeats the hidden layer's first values). Give each Dense "
+                    "layer its own `keras.initializers.RandomUniform(0.0, 1.0)`, and call "
+                    "`seed_everything(0)` right before building.")
     raise Wrong("the weights are drawn from U(0, 1) but they are not seed 0's: call "
                 "`seed_everything(0)` right before building the model, and give each layer its "
                 "own initializer object.")
