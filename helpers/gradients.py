@@ -320,12 +320,12 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
         found.append(("exploding", layers[strong].name, f"its mean |gradient| is "
                       f"{grads[strong]:.3g} (above {EXPLODING_ABS:g}): at SGD's learning rate "
                       f"0.01 one step would move each weight by about {0.01 * grads[strong]:.2g}, "
-                      "as large as typical weights or larger."))
+                      "a large step next to the weights' typical size."))
     hidden = table.iloc[:-1]  # a confident classifier's output sigmoid is meant to saturate
     for _, row in hidden[hidden["saturated_share"] > SATURATED_SHARE].iterrows():
         found.append(("saturated", row["layer"], f"{row['saturated_share']:.0%} of its "
-                      f"{row['activation']} activations are saturated (flat slope, so almost "
-                      "no gradient passes)."))
+                      f"{row['activation']} activations are saturated (flat slope, so little "
+                      "gradient passes through those units)."))
     relu = hidden[hidden["dead_share"].notna()]
     all_dead = relu.loc[relu["dead_share"] >= 1.0, "layer"]
     share = np.average(relu["dead_share"], weights=relu["units"]) if len(relu) else 0.0

@@ -175,9 +175,9 @@ def _judge_3(answer) -> str:
     if value > needed:
         raise Wrong(f"at {value} seeds the intervals are apart, but fewer seeds already "
                     "suffice: the exercise asks for the smallest number.")
-    return (f"{needed} seeds: telling 0.3 from 0.5 takes more than three times this "
-            "notebook's 30 seeds, so here a difference counts as settled only when its "
-            "intervals are apart, which takes a much larger gap.")
+    return (f"{needed} seeds: by this course's rule, intervals apart, telling 0.3 from 0.5 "
+            "takes more than three times this notebook's 30 seeds (a formal test of two rates "
+            "needs fewer), so with 30 seeds only a much larger gap counts as settled.")
 
 
 q3 = Exercise(
