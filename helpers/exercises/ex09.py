@@ -197,8 +197,8 @@ def _judge_3(answer: Any) -> str:
         narrow = float(np.mean([r["learned"] for r in _runs(5, 30)]))
         return (f"{right:.2f} of the seeds learn at width 16, against {narrow:.2f} at "
                 "width 5: at 30 layers width alone brings the plain ReLU + He network back, "
-                "because a wider layer is far less likely to have every unit switched off, and "
-                "the wide networks that start alive learn too.")
+                "because a wider layer is far less likely to have every unit switched off; not "
+                "every wide network that starts alive learns, though.")
     if rate > 1:
         if rate == int(rate) and rate <= len(runs):
             raise Wrong(f"{rate:g} is a count of seeds; the exercise asks for the share "
