@@ -1054,7 +1054,7 @@ def some_seeds_differ_between_float32_and_float64(nb):
     assert re.search(r"float64: learned in (\d+) .*\nfloat32: learned in \1 ", nb.text("451c9f9d"))
 
 
-@claim("02", "meets two changes in this notebook alone: one breaks it, the other only warns")
+@claim("02", "meets three changes in this notebook alone: one breaks it, one only warns, and one")
 def lr_breaks_input_dim_only_warns(nb):
     import warnings
 
@@ -1065,6 +1065,9 @@ def lr_breaks_input_dim_only_warns(nb):
         warnings.simplefilter("always")
         keras.Sequential([keras.layers.Dense(5, input_dim=2), keras.layers.Dense(1)])
     assert any("input_dim" in str(w.message) or "input_shape" in str(w.message) for w in caught)
+    # the third, silent one: a shared initializer object hands two same-shaped layers one draw
+    shared = keras.initializers.RandomUniform(0.0, 1.0)
+    assert (shared((5, 5)).numpy() == shared((5, 5)).numpy()).all()
 
 
 @claim("02", "runs the same training step as `model.fit`, without returning to")
