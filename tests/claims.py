@@ -1003,7 +1003,7 @@ def leak_free_test_inputs_fall_slightly_outside(nb):
 
 # ------------------------------------------------------------------ notebook 02
 NOT_RESULTS["02"] = {
-    "Learn two things that changed in Keras since 2019": "announces the plan",
+    "Learn three things that changed in Keras since 2019": "announces the plan",
     "The tutorial drew every weight from a uniform distribution on [0, 1]": "describes the model",
     "`seed_everything` seeds Python, NumPy and TensorFlow": "what the helper does (its docstring)",
     "Whenever the course shows a single example run, it uses **seed 0**": "the course's convention",
