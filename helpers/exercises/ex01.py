@@ -72,9 +72,9 @@ def _judge_3(answer) -> str:
     value = number(answer, "the test accuracy with the squared-radius input", 0, 1)
     ref, plain = _logistic(_squared_radius), _logistic()
     if close(value, ref["test"], _TOL):
-        return (f"{ref['test']:.3f}, as good as the radius rule: a straight line in "
-                "(x, y, x² + y²) is a circle in the plane. A hidden layer has to learn such a "
-                "feature by itself.")
+        return (f"{ref['test']:.3f}, as good as the radius rule: a flat boundary (a plane) in "
+                "(x, y, x² + y²) is a circle in the (x, y) plane. A hidden layer has to learn "
+                "such a feature by itself.")
     if close(value, ref["train"], _TOL):
         raise Wrong("that is the accuracy on the training half; score the model on the test "
                     "half, with the squared radius added to the test inputs too.")
