@@ -36,14 +36,19 @@ def activation_name(layer: keras.layers.Layer) -> str:
     return getattr(layer.activation, "__name__", type(layer.activation).__name__)
 
 
-def check_initializer(name: str, value: Initializer) -> Initializer:
-    """Return ``value`` if it is a name in :data:`INITIALIZERS` or a Keras initializer."""
+#: Names a bias initializer may take: zeros (Keras' default) and the kernel ones.
+BIAS_INITIALIZERS = ("zeros", *INITIALIZERS)
+
+
+def check_initializer(name: str, value: Initializer,
+                      allowed: tuple[str, ...] = INITIALIZERS) -> Initializer:
+    """Return ``value`` if it is a name in ``allowed`` or a Keras initializer."""
     if isinstance(value, keras.initializers.Initializer):
         return value
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {', '.join(INITIALIZERS)} or a "
+        raise TypeError(f"{name} must be one of {', '.join(allowed)} or a "
                         f"keras.initializers.Initializer, got {type(value).__name__}")
-    return check_choice(name, value, INITIALIZERS)
+    return check_choice(name, value, allowed)
 
 
 def make_initializer(name: Initializer) -> keras.initializers.Initializer:
@@ -52,8 +57,8 @@ def make_initializer(name: Initializer) -> keras.initializers.Initializer:
     A new instance per layer matters in Keras 3: one instance reused across layers
     hands every layer of the same shape the same values (the trap in older tutorials).
     """
-    if name != "zeros" and isinstance(check_initializer("initializer", name),
-                                      keras.initializers.Initializer):
+    if isinstance(check_initializer("initializer", name, BIAS_INITIALIZERS),
+                  keras.initializers.Initializer):
         return type(name).from_config(name.get_config())
     if name == TUTORIAL_INITIALIZER:
         return keras.initializers.RandomUniform(minval=0.0, maxval=1.0)
@@ -103,11 +108,11 @@ class MLPConfig:
             check_choice(name, value, ACTIVATIONS)
         elif name == "initializer" or name == "output_initializer" and value is not None:
             check_initializer(name, value)
-        elif name == "bias_initializer" and value != "zeros":
-            check_initializer(name, value)
-        elif name == "optimizer" and not (value is None or isinstance(
-                value, keras.optimizers.Optimizer) or str(value).lower() in OPTIMIZERS
-                and isinstance(value, str)):
+        elif name == "bias_initializer":
+            check_initializer(name, value, BIAS_INITIALIZERS)
+        elif name == "optimizer" and not (
+                value is None or isinstance(value, keras.optimizers.Optimizer)
+                or isinstance(value, str) and value.lower() in OPTIMIZERS):
             raise (ValueError if isinstance(value, str) else TypeError)(
                 f"optimizer must be None, 'sgd', 'adam' or a keras.optimizers.Optimizer, got "
                 f"{value!r} ({type(value).__name__})")
@@ -250,12 +255,12 @@ class StackedMLP(keras.Model):
         super().__init__(**kwargs)
         self.mlp = config
         self.activation = keras.activations.get(config.activation)
-        per_model = [[layer for layer in m.layers if isinstance(layer, keras.layers.Dense)]
-                     for m in models]
-        self.dense = [StackedDense(list(layers)) for layers in zip(*per_model)]
-        per_model = [[layer for layer in m.layers
-                      if isinstance(layer, keras.layers.BatchNormalization)] for m in models]
-        self.norms = [StackedBatchNorm(list(layers)) for layers in zip(*per_model)]
+        def stacked(kind: type, stack: type) -> list:  # one stacked layer per layer of `kind`
+            per_model = [[layer for layer in m.layers if isinstance(layer, kind)] for m in models]
+            return [stack(list(layers)) for layers in zip(*per_model)]
+
+        self.dense = stacked(keras.layers.Dense, StackedDense)
+        self.norms = stacked(keras.layers.BatchNormalization, StackedBatchNorm)
 
     def call(self, x: Any, training: bool = False) -> Any:
         h = x if x.shape.rank == 3 else x[None]

@@ -79,7 +79,6 @@ def build_digits_mlp(depth: int, width: int = 128, activation: str = "relu",
     ``residual`` blocks 2... add their input, h = h + block(h)), then ``Dense(10, "softmax")``
     ``output`` (Glorot). Call :func:`helpers.seed_everything` first for reproducible weights.
     Refuses depth or width below 1, unknown activations or initializers, residual at depth 1."""
-    # plain ints (a worker gets them as JSON); build_digits_mlp checks them again, cheaply
     depth, width = check_int("depth", depth, minimum=1), check_int("width", width, minimum=1)
     check_choice("activation", activation, ("sigmoid", "tanh", "relu", "gelu", "elu", "selu"))
     if residual and depth < 2:
