@@ -30,6 +30,8 @@ PYTHON313 ?= $(eval PYTHON313 := $(call first_python,3.13))$(PYTHON313)
 COMPAT_VENV ?= .venv-colab
 # Extra options of scripts/compat_run.py, e.g. COMPAT_ARGS="notebooks/0[1-5]_*.ipynb --budget 120"
 COMPAT_ARGS ?=
+# Notebooks make compat runs at once (each in its own kernel); 2 fits a 2-core machine.
+COMPAT_JOBS ?= 2
 # The canary (make canary): the newest Python the course supports, where the newest releases of
 # its dependencies install (some drop the oldest Pythons first); its venv, made afresh each run;
 # its report folder; extra options of scripts/compat_run.py, as COMPAT_ARGS.
@@ -164,7 +166,7 @@ $(COMPAT_STAMP): requirements-colab.txt pyproject.toml
 
 compat: $(COMPAT_STAMP)
 	$(COMPAT_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .
-	$(COMPAT_VENV)/bin/python scripts/compat_run.py $(COMPAT_ARGS)
+	$(COMPAT_VENV)/bin/python scripts/compat_run.py --jobs $(COMPAT_JOBS) $(COMPAT_ARGS)
 
 # Canary tier: will the next releases break the course? A fresh venv (.venv-canary, removed and
 # made again each run) gets the newest release of every dependency, unpinned, by the install a

@@ -10,8 +10,10 @@ Each notebook runs in a fresh `python3` kernel of the interpreter that runs this
 notebooks/ as working directory, and is never saved. A notebook fails when a cell raises, when
 any output is a stream on stderr (a warning, a log line, a progress bar: Colab would show it in
 red to a learner), or when it takes longer than its time budget (default 120 s, kernel start
-included; the run stops at the budget). The kernel gets no TensorFlow environment variables
-from here: silencing TensorFlow is the notebook's own setup cell's job, as it is on Colab.
+included; the run stops at the budget; with --jobs N, N notebooks run at once, each in its own
+kernel, so a notebook that uses more than one core takes longer). The kernel gets no
+TensorFlow environment variables from here: silencing TensorFlow is the notebook's own setup
+cell's job, as it is on Colab.
 At the end a table gives each notebook's status (clean, or what failed: error, stderr, over
 budget), its wall time and its kernel's CPU time (on a busy machine the wall time grows, the CPU
 time does not); the exit status is 1 if any failed. With --report the same table goes to a
@@ -29,7 +31,9 @@ import platform
 import resource
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -272,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds per notebook, kernel start included (default {DEFAULT_BUDGET_S:.0f})",
     )
     parser.add_argument(
+        "--jobs", type=int, default=1,
+        help="notebooks run at once, each in its own kernel (default 1; make compat: 2)",
+    )
+    parser.add_argument(
         "--report", type=Path, help="also write the run as Markdown to this file (folder made)"
     )
     parser.add_argument(
@@ -289,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--report must name a file, not the folder {args.report}")
     if not args.budget > 0:
         parser.error(f"--budget must be a positive number of seconds, got {args.budget}")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be 1 or more, got {args.jobs}")
     paths = args.paths or default_notebooks()
     missing = [str(p) for p in paths if not p.is_file() or p.suffix != ".ipynb"]
     if missing:
@@ -307,19 +317,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.title}. Python {platform.python_version()}, "
           + ", ".join(f"{name} {v}" for name, v in versions.items()) + f"; {os.cpu_count()} cores")
     header = (f"{platform.platform()}, {os.cpu_count()} cores; budget {args.budget:.0f} s per "
-              "notebook; fresh kernel each; nothing is saved"
+              f"notebook; fresh kernel each, {args.jobs} at once; nothing is saved"
               + ("; deprecation warnings from the helpers shown." if args.deprecations else "."))
-    print(f"Budget: {args.budget:.0f} s per notebook; fresh kernel each; nothing is saved.\n")
+    print(f"Budget: {args.budget:.0f} s per notebook; fresh kernel each; {args.jobs} at once; "
+          "nothing is saved.\n")
 
-    results = []
-    for path in paths:
-        print(f"{path.name} ...", end=" ", flush=True)
-        result = run(path, max(args.budget, LONGER_BUDGETS_S.get(path.name, 0.0)))
-        results.append(result)
-        verdict = "ok" if result.ok else f"FAILED ({result.status})"
-        print(f"{result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s) {verdict}", flush=True)
-        for problem in result.problems:
-            print(f"    {problem}")
+    budgets = {p: max(args.budget, LONGER_BUDGETS_S.get(p.name, 0.0)) for p in paths}
+    # Each notebook in its own worker process (the kernel's CPU time is that worker's children's),
+    # those with the longest budgets first so that no long one is left alone at the end; the
+    # table below keeps the notebooks' order.
+    order = sorted(paths, key=lambda p: -budgets[p])
+    done = {}
+    with ProcessPoolExecutor(min(args.jobs, len(paths)), mp_context=get_context("spawn")) as pool:
+        for path, result in zip(order, pool.map(run, order, [budgets[p] for p in order])):
+            done[path] = result
+            verdict = "ok" if result.ok else f"FAILED ({result.status})"
+            print(f"{result.name}: {result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s) "
+                  f"{verdict}", flush=True)
+            for problem in result.problems:
+                print(f"    {problem}")
+    results = [done[p] for p in paths]
 
     print("\n" + "\n".join(_table(results)))
     print("\n" + _verdict(results))

@@ -57,9 +57,31 @@ def test_a_bad_notebook_fails_naming_the_cell(tmp_path, source, says):
     assert "FAILED: 02_bad.ipynb" in result.stdout
 
 
+def test_jobs_run_notebooks_at_once_and_report_them_in_order(tmp_path):
+    """--jobs 2 (make compat's): two notebooks run at the same time (each writes when it ran;
+    the two spans overlap); a failure is still named, and the table keeps the given order."""
+    def timed(i):
+        span = tmp_path / f"span{i}.txt"
+        return _notebook(tmp_path / f"0{i}_slow.ipynb", "import time\nstart = time.time()\n"
+                         f"time.sleep(5)\nopen({str(span)!r}, 'w').write(f'{{start}} "
+                         "{time.time()}')")
+    slow = [timed(i) for i in (1, 2)]
+    bad = _notebook(tmp_path / "03_bad.ipynb", "1 / 0")
+    result = _run(*slow, bad, "--budget", "60", "--jobs", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED: 03_bad.ipynb" in result.stdout
+    table = [line.split("|")[1].strip() for line in result.stdout.splitlines()
+             if line.startswith("| 0")]
+    assert table == ["01_slow.ipynb", "02_slow.ipynb", "03_bad.ipynb"]
+    spans = [[float(t) for t in (tmp_path / f"span{i}.txt").read_text().split()] for i in (1, 2)]
+    assert max(start for start, _ in spans) < min(end for _, end in spans), spans
+    assert "2 at once" in result.stdout
+
+
 def test_bad_arguments_are_refused(tmp_path):
     nb = _notebook(tmp_path / "01_a.ipynb", "x = 1")
     assert "--budget must be a positive" in _run(nb, "--budget", "0").stderr
+    assert "--jobs must be 1 or more" in _run(nb, "--jobs", "0").stderr
     assert "not a notebook file" in _run(tmp_path / "missing.ipynb").stderr
 
 
