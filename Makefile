@@ -57,7 +57,8 @@ PY_OK := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
 # (`env -u` because MPLBACKEND=Agg would change a figure's output under nbval).
 TF_ENV := env -u MPLBACKEND TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0
 # make test runs two pytest processes (pytest-xdist); each test file or notebook stays in one
-# process, so a notebook's cells run in order in one kernel. TEST_WORKERS=0 runs them all in one.
+# process, so a notebook's cells run in order in one kernel; the files go longest first
+# (tests/conftest.py, from tests/durations.json), not xdist's default most-tests-first. TEST_WORKERS=0 runs them all in one.
 TEST_WORKERS ?= 2
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
@@ -115,7 +116,7 @@ lab: install
 # as skipped (saying why) where it is not, and fails when CI=true and Chromium is missing.
 test: install-dev
 	$(BIN)/ruff check .
-	$(TF_ENV) $(VPY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=30 tests/ $(wildcard notebooks) $(NBVAL)
+	$(TF_ENV) $(VPY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30 tests/ $(wildcard notebooks) $(NBVAL)
 
 execute: install-dev
 	$(TF_ENV) $(VPY) scripts/execute_notebooks.py

@@ -377,8 +377,25 @@ def test_make_test_shares_files_not_cells_between_its_processes():
     """make test runs two pytest-xdist processes; `--dist loadfile` keeps every test file and
     every notebook in one process, so a notebook's cells run in order in one kernel."""
     recipe = _recipe("test")
-    pattern = r"-m pytest -n \$\(TEST_WORKERS\) --dist loadfile (--durations=\d+ )?tests/"
+    pattern = (r"-m pytest -n \$\(TEST_WORKERS\) --dist loadfile --no-loadscope-reorder "
+               r"(--durations=\d+ )?tests/")
     assert re.search(pattern, recipe), recipe
     assert re.search(r"^TEST_WORKERS \?= 2$", _makefile(), re.MULTILINE)
     dev = (REPO / "requirements-dev.txt").read_text(encoding="utf-8")
     assert re.search(r"^pytest-xdist==\d", dev, re.MULTILINE), "pytest-xdist must be pinned"
+
+
+def test_make_test_takes_the_longest_files_first():
+    """The two processes take files in collection order (--no-loadscope-reorder): conftest puts
+    the longest first by tests/durations.json, each file's tests in their order; every file
+    that list names exists (a renamed file would silently go last)."""
+    from types import SimpleNamespace
+
+    from conftest import DURATIONS, pytest_collection_modifyitems
+
+    assert not [f for f in DURATIONS if not (REPO / f).is_file()], "stale names in durations.json"
+    short, long = min(DURATIONS, key=DURATIONS.get), max(DURATIONS, key=DURATIONS.get)
+    ids = [f"{short}::a", "tests/unlisted.py::b", f"{long}::c", f"{short}::d", f"{long}::e"]
+    items = [SimpleNamespace(nodeid=i) for i in ids]
+    pytest_collection_modifyitems(items)
+    assert [i.nodeid for i in items] == [ids[2], ids[4], ids[0], ids[3], ids[1]]
