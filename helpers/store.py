@@ -59,32 +59,28 @@ def _check(previous: str, cells: list[str]) -> str:
 @contextlib.contextmanager
 def _exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the file ``path`` (created if missing) for the block, waiting
-    while another process holds it. The standard library's own locks, imported only where they
-    exist (a top-level ``import fcntl`` broke every notebook on Windows): ``fcntl.flock`` on
-    POSIX, ``msvcrt.locking`` on Windows; no dependency is added for this. A Python with
-    neither (WebAssembly builds, which run one process) writes unlocked."""
+    while another process holds it, so that two processes never append to a table at once. The
+    standard library's locks, imported only where they exist: ``msvcrt.locking`` on Windows,
+    ``fcntl.flock`` elsewhere; a Python with neither (WebAssembly: one process) writes unlocked."""
     with open(path, "a+b") as f:
         if sys.platform == "win32":
             import msvcrt
 
             f.seek(0)  # msvcrt locks bytes from the current position: the file's first byte
             while True:
-                try:
+                with contextlib.suppress(PermissionError):  # held by another process: wait
                     msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
                     break
-                except PermissionError:  # held by another process: wait for it
-                    time.sleep(0.05)
+                time.sleep(0.05)
             try:
                 yield
             finally:
                 f.seek(0)
                 msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
         else:
-            try:
+            with contextlib.suppress(ImportError):
                 import fcntl
-            except ImportError:
-                fcntl = None
-            if fcntl is not None:
+
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file is closed
             yield
 
@@ -207,15 +203,6 @@ def progress_enabled(progress: bool | None = None) -> bool:
     return progress
 
 
-def trainer_name(train: Trainer) -> str:
-    """``module:qualname`` of a module-level function; refuses lambdas and closures."""
-    name = f"{getattr(train, '__module__', '')}:{getattr(train, '__qualname__', '')}"
-    if not callable(train) or "<" in name or name.startswith(":"):
-        raise TypeError("train must be a module-level function (so `make results` can call "
-                        f"it again), got {train!r}")
-    return name
-
-
 def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Iterable[int],
                   train: Trainer, progress: bool | None = None) -> pd.DataFrame:
     """One row per configuration x seed (configuration columns, ``seed``, results): read from
@@ -230,7 +217,11 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
     if any(list(c) != keys for c in configs) or "seed" in keys:
         raise ValueError("configs must all have the same keys, in the same order (and no "
                          f"'seed'); the first has {keys}")
-    tab, trainer = Table(table), trainer_name(train)
+    trainer = f"{getattr(train, '__module__', '')}:{getattr(train, '__qualname__', '')}"
+    if not callable(train) or "<" in trainer or trainer.startswith(":"):
+        raise TypeError("train must be a module-level function (so `make results` can call "
+                        f"it again), got {train!r}")
+    tab = Table(table)
 
     def key(row: Mapping[str, Any]) -> tuple[str, ...]:  # configuration and seed, as text
         return tuple(_text(row.get(k)) for k in [*keys, "seed"])
