@@ -12,15 +12,15 @@ from typing import Any
 import keras
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from scipy.stats import binomtest
 
+from helpers.data import load_circles
 from helpers.gradients import dead_network
-from helpers.models import INITIALIZERS, MLPConfig, make_initializer
+from helpers.models import MLPConfig, build_mlp, make_initializer
 from helpers.seeding import seed_everything
 from helpers.store import load_or_train, progress_enabled
 from helpers.training import train_many
-from helpers.validation import check_choice, check_float, check_int, check_seeds
+from helpers.validation import check_float, check_int, check_seeds
 
 #: The grid keys ``sweep`` accepts: the fields of :class:`helpers.models.MLPConfig`.
 GRID_KEYS = tuple(f.name for f in dataclasses.fields(MLPConfig))
@@ -147,10 +147,6 @@ def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
     return pd.DataFrame(rows)
 
 
-_NUMPY_ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
-                      "linear": lambda z: z, "sigmoid": expit}
-
-
 def _positive_ints(name: str, value: Any) -> list[int]:
     value = [value] if isinstance(value, numbers.Integral) else value
     return _as_list(name, value, lambda v: check_int(name, v, minimum=1))
@@ -160,41 +156,38 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
                  seeds: Iterable[int] = range(100), activation: str = "relu",
                  initializer: str = "he_uniform", x: np.ndarray | None = None,
                  tol: float = 1e-6) -> pd.DataFrame:
-    """Which freshly initialized networks are constant functions of their input (*dead*).
-
-    Draws exactly the hidden-layer kernels of ``seed_everything(seed); build_mlp(depth, width,
-    activation, initializer)`` and runs ``x`` (default: the 1000 circles inputs) through them;
-    dead: :func:`helpers.gradients.dead_network` holds for a hidden layer's outputs (for ReLU
-    no gradient then reaches the layers before it). Returns one row per (depth, width, seed):
-    ``activation``, ``initializer``, ``dead``, ``dead_layer`` (first constant layer, 0 if
-    none), ``hidden_spread`` (largest unit spread of the last hidden layer). Refuses
-    depth/width < 1, activations other than relu/tanh/linear/sigmoid, bad seeds."""
+    """Which freshly initialized networks are constant functions of their input (*dead*): for
+    each seed, ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` and
+    ``x`` (default: the 1000 circles inputs) through its hidden layers; dead:
+    :func:`helpers.gradients.dead_network` holds for a hidden layer's outputs. One row per
+    (depth, width, seed): ``activation``, ``initializer``, ``dead``, ``dead_layer`` (first
+    constant layer, 0 if none), ``hidden_spread`` (largest unit spread of the last hidden
+    layer). Refuses depth/width < 1, what ``build_mlp`` refuses, bad seeds and x."""
     depths, widths = _positive_ints("depth", depth), _positive_ints("width", width)
-    seed_list = check_seeds(seeds)
-    check_choice("activation", activation, tuple(_NUMPY_ACTIVATIONS))
-    check_choice("initializer", initializer, INITIALIZERS)
-    tol = check_float("tol", tol, minimum=0.0)
+    seed_list, tol = check_seeds(seeds), check_float("tol", tol, minimum=0.0)
     if x is None:
-        from helpers.data import load_circles
-        (x_tr, _), (x_te, _) = load_circles()
-        x = np.concatenate([x_tr, x_te])
-    x = np.asarray(x, dtype=np.float64)
+        x = np.concatenate([data[0] for data in load_circles()])
+    x = np.asarray(x, dtype=keras.config.floatx())
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"x must have shape (n_samples, n_features), got {x.shape}")
     rows = []
-    for w, s in itertools.product(widths, seed_list):
-        seed_everything(s)  # hidden layer i is the same draw for every depth >= i
-        h, layers = x, []   # per hidden layer: (constant over x, largest unit spread)
-        for _ in range(max(depths)):
-            kernel = make_initializer(initializer)((h.shape[1], w))
-            h = _NUMPY_ACTIVATIONS[activation](h @ np.asarray(kernel, dtype=np.float64))
-            layers.append((dead_network(h, tol), float(np.ptp(h, axis=0).max())))
-        first = next((i + 1 for i, (dead, _) in enumerate(layers) if dead), 0)
-        for d in depths:
-            dead_layer = first if first <= d else 0
-            rows.append({"depth": d, "width": w, "activation": activation, "initializer":
-                         initializer, "seed": s, "dead": layers[d - 1][0] or dead_layer > 0,
-                         "dead_layer": dead_layer, "hidden_spread": layers[d - 1][1]})
+    for w in widths:  # the deepest network: its first layers are the shallower ones'
+        model = build_mlp(max(depths), w, activation, initializer, n_inputs=x.shape[1])
+        hidden = model.layers[:-1]
+        probe = keras.Model(model.inputs[0], [layer.output for layer in hidden])
+        for s in seed_list:
+            seed_everything(s)  # then build_mlp's draws (fast): a new initializer per kernel,
+            for layer in hidden:  # in layer order (its bias initializer, zeros, draws nothing)
+                layer.kernel.assign(make_initializer(initializer)(layer.kernel.shape))
+            # per hidden layer: (constant over x, largest unit spread)
+            layers = [(dead_network(h, tol), float(np.ptp(h, axis=0).max()))
+                      for h in map(np.asarray, probe(x))]
+            first = next((i + 1 for i, (dead, _) in enumerate(layers) if dead), 0)
+            for d in depths:
+                dead_layer = first if first <= d else 0
+                rows.append({"depth": d, "width": w, "activation": activation, "initializer":
+                             initializer, "seed": s, "dead": layers[d - 1][0] or dead_layer > 0,
+                             "dead_layer": dead_layer, "hidden_spread": layers[d - 1][1]})
     return pd.DataFrame(rows).sort_values(["depth", "width"], kind="stable", ignore_index=True)
 
 
