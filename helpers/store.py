@@ -15,11 +15,12 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock
 
 from helpers.validation import check_seeds
 
@@ -54,35 +55,6 @@ def _value(text: str) -> Any:
 
 def _check(previous: str, cells: list[str]) -> str:
     return hashlib.sha256("\x1f".join([previous, *cells]).encode()).hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the file ``path`` (created if missing) for the block, waiting
-    while another process holds it, so that two processes never append to a table at once. The
-    standard library's locks, imported only where they exist: ``msvcrt.locking`` on Windows,
-    ``fcntl.flock`` elsewhere; a Python with neither (WebAssembly: one process) writes unlocked."""
-    with open(path, "a+b") as f:
-        if sys.platform == "win32":
-            import msvcrt
-
-            f.seek(0)  # msvcrt locks bytes from the current position: the file's first byte
-            while True:
-                with contextlib.suppress(PermissionError):  # held by another process: wait
-                    msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-                    break
-                time.sleep(0.05)
-            try:
-                yield
-            finally:
-                f.seek(0)
-                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            with contextlib.suppress(ImportError):
-                import fcntl
-
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file is closed
-            yield
 
 
 def _provenance() -> dict[str, str]:
@@ -158,11 +130,12 @@ class Table:
         return [{k: _value(v) for k, v in row.items()} for row in self.rows()]
 
     def append(self, rows: list[dict[str, Any]], columns: list[str], trainer: str) -> None:
-        """Add rows at the end, one writer at a time (a lock file): never rewrites a row and
-        skips rows whose configuration and seed are stored already; records who made them.
-        Refuses columns other than the stored ones (TableError)."""
+        """Add rows at the end, one process at a time (a lock file: two notebooks appending at
+        once would break the chain of checks); never rewrites a row, skips rows whose
+        configuration and seed are stored already, records who made them. Refuses columns other
+        than the stored ones (TableError)."""
         self.csv.parent.mkdir(parents=True, exist_ok=True)
-        with _exclusive(self.csv.with_suffix(".lock")):
+        with FileLock(self.csv.with_suffix(".lock")):
             meta, stored, previous = self._read()
             meta = meta or {"table": self.name, "trainer": trainer, "columns": columns,
                             "rows": 0, "runs": []}
