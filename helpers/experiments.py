@@ -71,9 +71,9 @@ def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
 
 
 def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
-    """Train one stored-table configuration (:data:`GRID_KEYS` keys, ``epochs``, ``floatx``)
-    for ``seeds`` with ``train_many``: one row per seed with ``seed``, the final accuracies
-    and losses and ``learned``. Refuses a ``floatx`` other than Keras' current one."""
+    """Train one stored-table configuration (:data:`GRID_KEYS`, ``epochs``, ``floatx``) for
+    ``seeds`` with ``train_many``: a row per seed with ``seed`` and the results. Refuses a
+    ``floatx`` other than Keras' current one."""
     config = dict(config)
     if (floatx := config.pop("floatx")) != keras.config.floatx():
         raise ValueError(f"this configuration was stored in {floatx}, but Keras computes in "
@@ -84,13 +84,11 @@ def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
 def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
           seeds: Iterable[int] = range(20), epochs: int = 500, *, table: str | None = None,
           progress: bool | None = None) -> pd.DataFrame:
-    """Train every configuration of ``grid`` (see :func:`grid_configs`; keys left out take
-    ``train_many``'s defaults) once per seed, as ``seed_everything(seed); build_mlp(...);
-    train(...)`` would. Returns one row per run: the grid keys, ``seed``, ``epochs``,
-    ``train_accuracy``, ``test_accuracy``, ``train_loss``, ``test_loss``, ``learned``.
-    ``table``: read the runs that stored table holds, train and add the others
-    (:func:`helpers.store.load_or_train`). Refuses bad grids, seeds, epochs, progress values
-    and table names before training."""
+    """Train every configuration of :func:`grid_configs` (keys left out: MLPConfig's defaults)
+    once per seed with ``train_many``; one row per run: the grid keys, ``seed``, ``epochs``, the
+    final accuracies and losses, ``learned``. ``table``: read the runs that stored table holds,
+    train and add the others (:func:`helpers.store.load_or_train`). Refuses bad grids, seeds,
+    epochs, progress values and table names before training."""
     configs, seed_list = grid_configs(grid), check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
     progress_enabled(progress)  # refuses anything but True, False or None
@@ -118,11 +116,10 @@ def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
 
 def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
               outcome: str = "learned", confidence: float = 0.95) -> pd.DataFrame:
-    """One row per configuration (the ``by`` columns; default: every column that is not a
-    per-run result), in order of first appearance: ``n``, ``n_<outcome>``, ``share_<outcome>``
-    and its Wilson interval ``ci_low``, ``ci_high``; with ``test_accuracy`` also its
-    ``median_accuracy``, ``q25_accuracy``, ``q75_accuracy``. Refuses empty frames, unknown
-    columns."""
+    """One row per configuration (the ``by`` columns; default: all but per-run results), in
+    order of first appearance: ``n``, ``n_<outcome>``, ``share_<outcome>``, its Wilson interval
+    ``ci_low``, ``ci_high`` and the quartiles of ``test_accuracy`` if present (``median_``,
+    ``q25_``, ``q75_accuracy``). Refuses empty frames, unknown columns."""
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a DataFrame (from sweep), got {type(results).__name__}")
     if results.empty:
@@ -205,5 +202,4 @@ def weight_l1_history(config: MLPConfig | int, *args: Any, seeds: Iterable[int] 
     ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")
     table = pd.DataFrame({"seed": sd.ravel(), "epoch": ep.ravel(), "layer": ly.ravel(),
                           "l1": norms.ravel()})
-    return table, runs[["seed", "train_accuracy", "test_accuracy", "learned"]].reset_index(
-        drop=True)
+    return table, runs[["seed", "train_accuracy", "test_accuracy", "learned"]]

@@ -19,14 +19,9 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "
 TUTORIAL_INITIALIZER = "uniform_0_1"
 
 #: Initializer names ``build_mlp`` accepts: the tutorial's plus Keras' own.
-INITIALIZERS = (
-    TUTORIAL_INITIALIZER,
-    "glorot_uniform", "glorot_normal",
-    "he_uniform", "he_normal",
-    "lecun_uniform", "lecun_normal",
-    "orthogonal",
-    "random_uniform", "random_normal", "truncated_normal",
-)
+INITIALIZERS = (TUTORIAL_INITIALIZER, "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
+                "truncated_normal")
 
 Initializer = str | keras.initializers.Initializer
 

@@ -139,8 +139,7 @@ def plot_rate_heatmap(summary: pd.DataFrame, x: str = "depth", y: str = "width",
     return ax
 
 
-def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None,
-                     title: str | None = None) -> Axes:
+def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Each layer's kernel L1 norm / its L1 norm at epoch 0: median over seeds, quartiles shaded.
     ``norms``: a helpers.experiments.weight_l1_history table (epoch, layer, l1, seed)."""
     df = _table(norms, ["epoch", "layer", "l1"], "norms").sort_values("epoch", kind="stable")

@@ -204,7 +204,7 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
         s for s in seed_list if key({**c, "seed": s}) not in stored])]
     from tqdm.auto import tqdm
 
-    start, n_new, unstored = time.perf_counter(), 0, 0
+    start, unstored = time.perf_counter(), 0
     for c, missing in tqdm(todo, desc=f"training {table}", unit="config", leave=False,
                            disable=not todo or not progress_enabled(progress)):
         df = train(dict(c), list(missing))
@@ -220,12 +220,12 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
             unstored += len(rows)
         # as text, like the rows read: the same values come back whether trained or stored
         stored.update({key(row): {k: _text(v) for k, v in row.items()} for row in rows})
-        n_new += len(rows)
     out = [{**c, "seed": s, **{k: _value(v) for k, v in stored[key({**c, "seed": s})].items()
                                if k not in [*keys, "seed", "run"]}}
            for c in configs for s in seed_list]
     last = ((tab.meta() or {}).get("runs") or [{}])[-1]
-    n_all, where = len(out), f"{tab.csv.parent.name}/{tab.csv.name}"
+    n_all, n_new = len(out), sum(len(missing) for _, missing in todo)
+    where = f"{tab.csv.parent.name}/{tab.csv.name}"
     if n_new:
         print(f"{n_all - n_new} of {n_all} runs read from {where}, {n_new} trained now "
               f"({time.perf_counter() - start:.0f} s){' and added' if not unstored else ''}; "

@@ -233,6 +233,6 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
         "train_accuracy": float(tr_hits[j]), "test_accuracy": float(te_hits[j]),
         "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
         "learned": bool(te_hits[j] >= LEARNED_THRESHOLD),
-        "history": {k: history[:, c, j].copy() for c, k in enumerate(HISTORY_KEYS)},
+        "history": {k: history[:, i, j].copy() for i, k in enumerate(HISTORY_KEYS)},
         **({"kernel_l1": np.stack(norms)[:, j]} if kernel_l1 else {}),
     } for j, s in enumerate(seed_list)])

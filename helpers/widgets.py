@@ -149,11 +149,10 @@ def lab_notes(settings: LabSettings | None = None, **changes: Any) -> list[str]:
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class LabResult:
-    """What :func:`run_lab` returns. ``seeds``: one row per seed (``seed``, ``train_accuracy``,
-    ``test_accuracy``, ``train_loss``, ``test_loss``, ``learned``, ``history``); for seed 0:
-    the trained ``model``, its GradientMonitor table (epoch 0, then the last or every epoch),
-    ``diagnose`` on the training set before and after training, with the latter's ``findings``
-    and its ``test_accuracy``; the share of seeds that learned with its 95% Wilson interval."""
+    """What :func:`run_lab` returns: ``seeds``, a row per seed (accuracies, losses, ``learned``,
+    ``history``); for seed 0 the trained ``model``, its GradientMonitor table, ``diagnose``
+    before and after training (the latter's ``findings``) and its ``test_accuracy``; the share
+    of seeds that learned with its 95% Wilson interval."""
 
     settings: LabSettings
     seeds: pd.DataFrame
@@ -196,11 +195,10 @@ class LabResult:
 
 def run_lab(settings: LabSettings | None = None, *,
             progress: Callable[[float, str], None] | None = None, **changes: Any) -> LabResult:
-    """Train ``settings`` (default: :class:`LabSettings`' defaults, with ``changes``, e.g.
-    ``run_lab(depth=3)``) on the two circles for seeds 0 to ``n_seeds - 1``; return a
-    :class:`LabResult`. Seed 0 is watched by a GradientMonitor (before training and after the
-    last epoch, or every epoch) and diagnosed; the others are trained together by
-    ``train_many``. ``progress(fraction, message)`` is called as the run advances. Refuses what
+    """Train ``settings`` (default: :class:`LabSettings`', with ``changes``: ``run_lab(depth=3)``)
+    on the two circles for seeds 0 to ``n_seeds - 1``; return a :class:`LabResult`. Seed 0 is
+    watched by a GradientMonitor and diagnosed, the others trained together by ``train_many``;
+    ``progress(fraction, message)`` is called as the run advances. Refuses what
     :class:`LabSettings` refuses."""
     s = _settings(settings, changes)
     if progress is not None and not callable(progress):
@@ -268,9 +266,8 @@ def _outputs(result: LabResult) -> tuple[dict, dict]:
 
 class Lab:
     """The lab's panel: ``display(Lab())``, or ``Lab(**settings)`` to start from other
-    :class:`LabSettings`. Train calls :func:`run_lab` in the click handler (no thread), with the
-    button disabled; ``result`` is the latest LabResult, ``error`` the latest run's exception
-    (shown in ``status``; the previous result stays), ``runs`` the number of finished runs."""
+    :class:`LabSettings`. Train calls :func:`run_lab` (button disabled meanwhile); ``result``:
+    the latest LabResult, ``error``: the latest run's exception, ``runs``: finished runs."""
 
     def __init__(self, **settings: Any):
         import ipywidgets as w
@@ -308,13 +305,12 @@ class Lab:
         self._show_notes()
         columns = (("depth", "width", "activation", "initializer"),
                    ("optimizer", "learning_rate", "epochs", "n_seeds", "every_epoch"))
-        self.widget = w.VBox([
-            w.HTML("<h3 style='margin:0'>Gradient-flow lab</h3>"),
-            w.HBox([w.VBox([c[name] for name in names]) for names in columns]),
-            self.notes,
-            w.HBox([self.train_button, self.progress, self.status],
-                   layout=w.Layout(align_items="center")),
-            self.output])
+        self.widget = w.VBox([w.HTML("<h3 style='margin:0'>Gradient-flow lab</h3>"),
+                              w.HBox([w.VBox([c[name] for name in names]) for names in columns]),
+                              self.notes,
+                              w.HBox([self.train_button, self.progress, self.status],
+                                     layout=w.Layout(align_items="center")),
+                              self.output])
         self.widget.add_class("gradient-lab")
 
     def settings(self) -> LabSettings:
