@@ -79,11 +79,9 @@ def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 
 
 def _checked(model: keras.Model, x: object, y: object, what: str):
-    layers, (x, y) = _dense_layers(model), check_xy(x, y, what=what)
-    n_in, n_out = model.inputs[0].shape[-1], model.outputs[0].shape[-1]
-    if n_in is not None and x.shape[1] != n_in:
-        raise ValueError(f"{what}: x has {x.shape[1]} features but the model expects {n_in}")
-    if n_out != 1:
+    layers = _dense_layers(model)
+    x, y = check_xy(x, y, what, n_features=model.inputs[0].shape[-1])
+    if (n_out := model.outputs[0].shape[-1]) != 1:
         raise ValueError(f"{what}: the model must output one probability per row "
                          f"(Dense(1, 'sigmoid')), its output has {n_out} columns")
     return layers, x, y

@@ -259,8 +259,8 @@ def plot_per_layer(values: Mapping[str, Sequence[float]], predicted: Mapping | N
 
 def plot_lab(result: Any, fig: Figure | None = None) -> Figure:
     """Draw a helpers.widgets.LabResult on ``fig`` (default: a new one), 2 x 2: seed 0's accuracy,
-    gradient per layer (up to five recorded epochs) and decision boundary over the test points,
-    and every seed's final test accuracy. Returns the Figure; refuses anything but a LabResult."""
+    gradient per layer and decision boundary, every seed's final test accuracy. Returns the
+    Figure; refuses anything but a LabResult."""
     if not all(hasattr(result, a) for a in ("settings", "seeds", "monitor_table", "model")):
         raise TypeError(f"result must be a LabResult (from run_lab), got {type(result).__name__}")
     s, fig = result.settings, plt.figure() if fig is None else fig

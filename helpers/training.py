@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from helpers.data import load_circles
 from helpers.models import MLPConfig, StackedMLP, build_mlp
 from helpers.seeding import seed_everything
 from helpers.validation import check_data, check_int, check_seeds
@@ -80,12 +81,9 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
     Refuses bad data, a model expecting other features and bad settings."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    (x_tr, y_tr), (x_te, y_te) = check_data("train_data", train_data), check_data("test_data",
-                                                                                  test_data)
     n_in = model.inputs[0].shape[-1] if getattr(model, "inputs", None) else None
-    for name, x in (("train_data", x_tr), ("test_data", x_te)):
-        if n_in is not None and x.shape[1] != n_in:
-            raise ValueError(f"{name}: x has {x.shape[1]} features, the model expects {n_in}")
+    (x_tr, y_tr), (x_te, y_te) = (check_data(name, data, n_in) for name, data in (
+        ("train_data", train_data), ("test_data", test_data)))
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = min(check_int("batch_size", batch_size, minimum=1), len(x_tr))
     if not isinstance(shuffle, bool):
@@ -164,7 +162,6 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
     if train_data is None:
-        from helpers.data import load_circles
         train_data, test_data = load_circles()
     (x_tr, y_tr), (x_te, y_te) = check_data("train_data", train_data), check_data("test_data",
                                                                                   test_data)
