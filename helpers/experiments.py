@@ -194,12 +194,11 @@ def weight_l1_history(config: MLPConfig | int, *args: Any, seeds: Iterable[int] 
     Returns ``(norms, results)``: ``norms`` a row per seed, ``epoch`` (0: at initialization),
     ``layer`` (``hidden_1`` ... ``output``) with ``l1``; ``results`` a row per seed with
     ``train_accuracy``, ``test_accuracy``, ``learned``. Refuses what ``train_many`` refuses."""
-    seed_list = check_seeds(seeds)
     config = MLPConfig.of(config, *args, **changes)
-    runs = train_many(config, seeds=seed_list, epochs=epochs, kernel_l1=True)
+    runs = train_many(config, seeds=seeds, epochs=epochs, kernel_l1=True)
     names = [f"hidden_{i}" for i in range(1, config.depth + 1)] + ["output"]
     norms = np.stack(runs["kernel_l1"].to_list(), axis=1)  # [epochs + 1, seeds, layers]
-    ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")
+    ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), runs["seed"], names, indexing="ij")
     table = pd.DataFrame({"seed": sd.ravel(), "epoch": ep.ravel(), "layer": ly.ravel(),
                           "l1": norms.ravel()})
     return table, runs[["seed", "train_accuracy", "test_accuracy", "learned"]]
