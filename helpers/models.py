@@ -66,9 +66,9 @@ class MLPConfig:
     """One network and its training settings, the one place they are listed: what
     :func:`build_mlp`, ``train_many``, the sweep grids (the field order is the stored tables'
     column order), the remedies and the lab take. Values are kept as given (tables key on their
-    text). ``optimizer``: None/"sgd" (the tutorial's SGD), "adam" or a Keras optimizer; None
-    elsewhere: the default. Refuses what :meth:`check_field` refuses, residual with depth 1 and
-    linear with batch_norm."""
+    text). ``optimizer``: None/"sgd" (the tutorial's SGD), "adam" or a Keras optimizer; another
+    None: that setting's default (:meth:`output_init`, the optimizer's). Refuses what
+    :meth:`check_field` refuses, residual with depth 1 and linear with batch_norm."""
 
     depth: int
     width: int = 5
