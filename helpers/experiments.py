@@ -12,15 +12,15 @@ from typing import Any
 import keras
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from scipy.stats import binomtest
 
+from helpers.data import load_circles
 from helpers.gradients import dead_network
-from helpers.models import INITIALIZERS, MLPConfig, make_initializer
+from helpers.models import MLPConfig, build_mlp, make_initializer
 from helpers.seeding import seed_everything
 from helpers.store import load_or_train, progress_enabled
 from helpers.training import train_many
-from helpers.validation import check_choice, check_float, check_int, check_seeds
+from helpers.validation import check_float, check_int, check_seeds
 
 #: The grid keys ``sweep`` accepts: the fields of :class:`helpers.models.MLPConfig`.
 GRID_KEYS = tuple(f.name for f in dataclasses.fields(MLPConfig))
@@ -71,9 +71,9 @@ def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
 
 
 def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
-    """Train one stored-table configuration (:data:`GRID_KEYS` keys, ``epochs``, ``floatx``)
-    for ``seeds`` with ``train_many``: one row per seed with ``seed``, the final accuracies
-    and losses and ``learned``. Refuses a ``floatx`` other than Keras' current one."""
+    """Train one stored-table configuration (:data:`GRID_KEYS`, ``epochs``, ``floatx``) for
+    ``seeds`` with ``train_many``: a row per seed with ``seed`` and the results. Refuses a
+    ``floatx`` other than Keras' current one."""
     config = dict(config)
     if (floatx := config.pop("floatx")) != keras.config.floatx():
         raise ValueError(f"this configuration was stored in {floatx}, but Keras computes in "
@@ -84,13 +84,11 @@ def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
 def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
           seeds: Iterable[int] = range(20), epochs: int = 500, *, table: str | None = None,
           progress: bool | None = None) -> pd.DataFrame:
-    """Train every configuration of ``grid`` (see :func:`grid_configs`; keys left out take
-    ``train_many``'s defaults) once per seed, as ``seed_everything(seed); build_mlp(...);
-    train(...)`` would. Returns one row per run: the grid keys, ``seed``, ``epochs``,
-    ``train_accuracy``, ``test_accuracy``, ``train_loss``, ``test_loss``, ``learned``.
-    ``table``: read the runs that stored table holds, train and add the others
-    (:func:`helpers.store.load_or_train`). Refuses bad grids, seeds, epochs, progress values
-    and table names before training."""
+    """Train every configuration of :func:`grid_configs` (keys left out: MLPConfig's defaults)
+    once per seed with ``train_many``; one row per run: the grid keys, ``seed``, ``epochs``, the
+    final accuracies and losses, ``learned``. ``table``: read the runs that stored table holds,
+    train and add the others (:func:`helpers.store.load_or_train`). Refuses bad grids, seeds,
+    epochs, progress values and table names before training."""
     configs, seed_list = grid_configs(grid), check_seeds(seeds)
     epochs = check_int("epochs", epochs, minimum=1)
     progress_enabled(progress)  # refuses anything but True, False or None
@@ -118,11 +116,10 @@ def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
 
 def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
               outcome: str = "learned", confidence: float = 0.95) -> pd.DataFrame:
-    """One row per configuration (the ``by`` columns; default: every column that is not a
-    per-run result), in order of first appearance: ``n``, ``n_<outcome>``, ``share_<outcome>``
-    and its Wilson interval ``ci_low``, ``ci_high``; with ``test_accuracy`` also its
-    ``median_accuracy``, ``q25_accuracy``, ``q75_accuracy``. Refuses empty frames, unknown
-    columns."""
+    """One row per configuration (the ``by`` columns; default: all but per-run results), in
+    order of first appearance: ``n``, ``n_<outcome>``, ``share_<outcome>``, its Wilson interval
+    ``ci_low``, ``ci_high`` and the quartiles of ``test_accuracy`` if present (``median_``,
+    ``q25_``, ``q75_accuracy``). Refuses empty frames, unknown columns."""
     if not isinstance(results, pd.DataFrame):
         raise TypeError(f"results must be a DataFrame (from sweep), got {type(results).__name__}")
     if results.empty:
@@ -147,10 +144,6 @@ def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
     return pd.DataFrame(rows)
 
 
-_NUMPY_ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
-                      "linear": lambda z: z, "sigmoid": expit}
-
-
 def _positive_ints(name: str, value: Any) -> list[int]:
     value = [value] if isinstance(value, numbers.Integral) else value
     return _as_list(name, value, lambda v: check_int(name, v, minimum=1))
@@ -160,41 +153,38 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
                  seeds: Iterable[int] = range(100), activation: str = "relu",
                  initializer: str = "he_uniform", x: np.ndarray | None = None,
                  tol: float = 1e-6) -> pd.DataFrame:
-    """Which freshly initialized networks are constant functions of their input (*dead*).
-
-    Draws exactly the hidden-layer kernels of ``seed_everything(seed); build_mlp(depth, width,
-    activation, initializer)`` and runs ``x`` (default: the 1000 circles inputs) through them;
-    dead: :func:`helpers.gradients.dead_network` holds for a hidden layer's outputs (for ReLU
-    no gradient then reaches the layers before it). Returns one row per (depth, width, seed):
-    ``activation``, ``initializer``, ``dead``, ``dead_layer`` (first constant layer, 0 if
-    none), ``hidden_spread`` (largest unit spread of the last hidden layer). Refuses
-    depth/width < 1, activations other than relu/tanh/linear/sigmoid, bad seeds."""
+    """Which freshly initialized networks are constant functions of their input (*dead*): for
+    each seed, ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` and
+    ``x`` (default: the 1000 circles inputs) through its hidden layers; dead:
+    :func:`helpers.gradients.dead_network` holds for a hidden layer's outputs. One row per
+    (depth, width, seed): ``activation``, ``initializer``, ``dead``, ``dead_layer`` (first
+    constant layer, 0 if none), ``hidden_spread`` (largest unit spread of the last hidden
+    layer). Refuses depth/width < 1, what ``build_mlp`` refuses, bad seeds and x."""
     depths, widths = _positive_ints("depth", depth), _positive_ints("width", width)
-    seed_list = check_seeds(seeds)
-    check_choice("activation", activation, tuple(_NUMPY_ACTIVATIONS))
-    check_choice("initializer", initializer, INITIALIZERS)
-    tol = check_float("tol", tol, minimum=0.0)
+    seed_list, tol = check_seeds(seeds), check_float("tol", tol, minimum=0.0)
     if x is None:
-        from helpers.data import load_circles
-        (x_tr, _), (x_te, _) = load_circles()
-        x = np.concatenate([x_tr, x_te])
-    x = np.asarray(x, dtype=np.float64)
+        x = np.concatenate([data[0] for data in load_circles()])
+    x = np.asarray(x, dtype=keras.config.floatx())
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"x must have shape (n_samples, n_features), got {x.shape}")
     rows = []
-    for w, s in itertools.product(widths, seed_list):
-        seed_everything(s)  # hidden layer i is the same draw for every depth >= i
-        h, layers = x, []   # per hidden layer: (constant over x, largest unit spread)
-        for _ in range(max(depths)):
-            kernel = make_initializer(initializer)((h.shape[1], w))
-            h = _NUMPY_ACTIVATIONS[activation](h @ np.asarray(kernel, dtype=np.float64))
-            layers.append((dead_network(h, tol), float(np.ptp(h, axis=0).max())))
-        first = next((i + 1 for i, (dead, _) in enumerate(layers) if dead), 0)
-        for d in depths:
-            dead_layer = first if first <= d else 0
-            rows.append({"depth": d, "width": w, "activation": activation, "initializer":
-                         initializer, "seed": s, "dead": layers[d - 1][0] or dead_layer > 0,
-                         "dead_layer": dead_layer, "hidden_spread": layers[d - 1][1]})
+    for w in widths:  # the deepest network: its first layers are the shallower ones'
+        model = build_mlp(max(depths), w, activation, initializer, n_inputs=x.shape[1])
+        hidden = model.layers[:-1]
+        probe = keras.Model(model.inputs[0], [layer.output for layer in hidden])
+        for s in seed_list:
+            seed_everything(s)  # then build_mlp's draws (fast): a new initializer per kernel,
+            for layer in hidden:  # in layer order (its bias initializer, zeros, draws nothing)
+                layer.kernel.assign(make_initializer(initializer)(layer.kernel.shape))
+            # per hidden layer: (constant over x, largest unit spread)
+            layers = [(dead_network(h, tol), float(np.ptp(h, axis=0).max()))
+                      for h in map(np.asarray, probe(x))]
+            first = next((i + 1 for i, (dead, _) in enumerate(layers) if dead), 0)
+            for d in depths:
+                dead_layer = first if first <= d else 0
+                rows.append({"depth": d, "width": w, "activation": activation, "initializer":
+                             initializer, "seed": s, "dead": layers[d - 1][0] or dead_layer > 0,
+                             "dead_layer": dead_layer, "hidden_spread": layers[d - 1][1]})
     return pd.DataFrame(rows).sort_values(["depth", "width"], kind="stable", ignore_index=True)
 
 
@@ -204,13 +194,11 @@ def weight_l1_history(config: MLPConfig | int, *args: Any, seeds: Iterable[int] 
     Returns ``(norms, results)``: ``norms`` a row per seed, ``epoch`` (0: at initialization),
     ``layer`` (``hidden_1`` ... ``output``) with ``l1``; ``results`` a row per seed with
     ``train_accuracy``, ``test_accuracy``, ``learned``. Refuses what ``train_many`` refuses."""
-    seed_list = check_seeds(seeds)
     config = MLPConfig.of(config, *args, **changes)
-    runs = train_many(config, seeds=seed_list, epochs=epochs, kernel_l1=True)
+    runs = train_many(config, seeds=seeds, epochs=epochs, kernel_l1=True)
     names = [f"hidden_{i}" for i in range(1, config.depth + 1)] + ["output"]
     norms = np.stack(runs["kernel_l1"].to_list(), axis=1)  # [epochs + 1, seeds, layers]
-    ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), seed_list, names, indexing="ij")
+    ep, sd, ly = np.meshgrid(np.arange(norms.shape[0]), runs["seed"], names, indexing="ij")
     table = pd.DataFrame({"seed": sd.ravel(), "epoch": ep.ravel(), "layer": ly.ravel(),
                           "l1": norms.ravel()})
-    return table, runs[["seed", "train_accuracy", "test_accuracy", "learned"]].reset_index(
-        drop=True)
+    return table, runs[["seed", "train_accuracy", "test_accuracy", "learned"]]

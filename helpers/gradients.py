@@ -79,11 +79,9 @@ def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 
 
 def _checked(model: keras.Model, x: object, y: object, what: str):
-    layers, (x, y) = _dense_layers(model), check_xy(x, y, what=what)
-    n_in, n_out = model.inputs[0].shape[-1], model.outputs[0].shape[-1]
-    if n_in is not None and x.shape[1] != n_in:
-        raise ValueError(f"{what}: x has {x.shape[1]} features but the model expects {n_in}")
-    if n_out != 1:
+    layers = _dense_layers(model)
+    x, y = check_xy(x, y, what, n_features=model.inputs[0].shape[-1])
+    if (n_out := model.outputs[0].shape[-1]) != 1:
         raise ValueError(f"{what}: the model must output one probability per row "
                          f"(Dense(1, 'sigmoid')), its output has {n_out} columns")
     return layers, x, y
@@ -107,7 +105,7 @@ class LayerGradients(NamedTuple):
 def layer_gradients(model: keras.Model, x, y, training: bool = False) -> LayerGradients:
     """Binary cross-entropy of ``model(x, training=training)`` on ``(x, y)`` and each Dense layer's
     gradients, inputs and outputs (``training=True``: as the first training step sees them; the
-    model is left unchanged). Refuses what :func:`diagnose` refuses."""
+    model is left unchanged). Refuses models :func:`diagnose` refuses."""
     layers = _dense_layers(model)
     probe = keras.Model(model.inputs[0], [[lay.output for lay in layers],
                                           [lay.input for lay in layers], model.outputs[0]])
@@ -150,12 +148,10 @@ def _layer_stats(layers: list, g: LayerGradients) -> list[dict]:
 
 
 class GradientMonitor(keras.callbacks.Callback):
-    """Keras callback (``model.fit`` or ``helpers.training.train``): records each Dense layer's
-    gradients, weights and outputs on ``(x, y)`` (:func:`layer_gradients`) before training
-    (epoch 0) and after every epoch in :attr:`table`. With ``log_dir``, also TensorBoard
-    histograms ``<layer>/kernel_gradient``, ``<layer>/activation`` and scalars
-    ``<layer>/kernel_grad_mean_abs``, each run in a new folder ``run_dir``. Refuses what
-    :func:`diagnose` refuses, and a ``log_dir`` that is not a path."""
+    """Keras callback: records each Dense layer's gradients, weights and outputs on ``(x, y)``
+    before training (epoch 0) and after every epoch in :attr:`table`; with ``log_dir``, also
+    TensorBoard summaries, each run in a new folder ``run_dir``. Refuses what :func:`diagnose`
+    refuses, and a ``log_dir`` that is not a path."""
 
     def __init__(self, x: object, y: object, log_dir: str | os.PathLike | None = None):
         super().__init__()
@@ -166,8 +162,8 @@ class GradientMonitor(keras.callbacks.Callback):
         self.run_dir, self._rows, self._writer = None, [], None
 
     def on_train_begin(self, logs=None):
-        model = self.model
-        layers, x, y = _checked(model, self._x, self._y, "GradientMonitor batch")
+        model, (layers, x, y) = self.model, _checked(self.model, self._x, self._y,
+                                                     "GradientMonitor batch")
         self._rows, self._previous, self._layers = [], None, layers
         self._steps = (self.params or {}).get("steps") or np.nan
         if self.log_dir is not None:  # a new folder per run: base, base-2, base-3...
@@ -294,10 +290,9 @@ _FIXES = {
 
 
 def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
-    """Check a model's gradients and activations on ``(x, y)``: :func:`vanishing`,
-    :func:`exploding`, ``saturated`` (a hidden layer over :data:`SATURATED_SHARE`), ``dead_units``
-    (over :data:`DEAD_SHARE` of hidden ReLU units, or a layer). Refuses a model not built from
-    one keras.Input to one sigmoid output through Dense layers, and bad x/y."""
+    """Check a model's gradients and activations on ``(x, y)`` for :func:`vanishing`,
+    :func:`exploding`, saturated and dead units; return a :class:`Diagnosis`. Refuses a model
+    not built from one keras.Input to one sigmoid output through Dense layers, and bad x/y."""
     layers, x, y = _checked(model, x, y, "diagnose data")
     g = layer_gradients(model, x, y)
     table = pd.DataFrame(_layer_stats(layers, g)[::2])  # the kernels' rows

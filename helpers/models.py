@@ -19,14 +19,9 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "
 TUTORIAL_INITIALIZER = "uniform_0_1"
 
 #: Initializer names ``build_mlp`` accepts: the tutorial's plus Keras' own.
-INITIALIZERS = (
-    TUTORIAL_INITIALIZER,
-    "glorot_uniform", "glorot_normal",
-    "he_uniform", "he_normal",
-    "lecun_uniform", "lecun_normal",
-    "orthogonal",
-    "random_uniform", "random_normal", "truncated_normal",
-)
+INITIALIZERS = (TUTORIAL_INITIALIZER, "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
+                "truncated_normal")
 
 Initializer = str | keras.initializers.Initializer
 
@@ -52,11 +47,8 @@ def check_initializer(name: str, value: Initializer,
 
 
 def make_initializer(name: Initializer) -> keras.initializers.Initializer:
-    """Return a NEW initializer for ``name`` (a name, or a copy of a Keras initializer).
-
-    A new instance per layer matters in Keras 3: one instance reused across layers
-    hands every layer of the same shape the same values (the trap in older tutorials).
-    """
+    """Return a NEW initializer for ``name`` (a name, or a copy of a Keras initializer): in
+    Keras 3 one instance reused across layers gives layers of one shape the same values."""
     if isinstance(check_initializer("initializer", name, BIAS_INITIALIZERS),
                   keras.initializers.Initializer):
         return type(name).from_config(name.get_config())
@@ -71,19 +63,12 @@ OPTIMIZERS = ("sgd", "adam")
 
 @dataclasses.dataclass(frozen=True)
 class MLPConfig:
-    """One network and its training settings: what :func:`build_mlp`, ``train_many``, the
-    sweep grids, the stored tables' key columns, the remedies and the lab take. Values are
-    kept as given (the stored tables key on their text). Refuses what :meth:`check_field`
-    refuses, residual with depth 1 and linear with batch_norm.
-
-    Network: ``depth`` hidden layers of ``width`` units, ``activation`` (:data:`ACTIVATIONS`),
-    ``initializer``/``output_initializer`` (:data:`INITIALIZERS` names or Keras initializers;
-    None: see :meth:`output_init`), ``batch_norm``, ``residual``, ``bias_initializer`` (every
-    Dense layer's; "zeros" or as ``initializer``; a stored column only when set).
-    Training: ``batch_size``, ``optimizer`` (None/"sgd": the tutorial's SGD, "adam", or a
-    Keras optimizer), ``learning_rate``, ``clipnorm``, ``clipvalue`` (None: the optimizer's).
-    The field order is the stored tables' column order (``depth`` last there).
-    """
+    """One network and its training settings, the one place they are listed: what
+    :func:`build_mlp`, ``train_many``, the sweep grids (the field order is the stored tables'
+    column order), the remedies and the lab take. Values are kept as given (tables key on their
+    text). ``optimizer``: None/"sgd" (the tutorial's SGD), "adam" or a Keras optimizer; another
+    None: that setting's default (:meth:`output_init`, the optimizer's). Refuses what
+    :meth:`check_field` refuses, residual with depth 1 and linear with batch_norm."""
 
     depth: int
     width: int = 5
@@ -134,9 +119,8 @@ class MLPConfig:
     @classmethod
     def of(cls, config: MLPConfig | Mapping[str, Any] | int | None = None, *args: Any,
            **changes: Any) -> MLPConfig:
-        """``config`` with ``changes`` (:func:`dataclasses.replace`), or a new configuration
-        from a dict of fields or of depth ``config``; ``args`` are width, activation,
-        initializer. Refuses more positional settings and unknown names."""
+        """``config`` with ``changes``, or a new configuration from a dict of fields or of depth
+        ``config``; ``args``: width, activation, initializer. Refuses more, and unknown names."""
         if isinstance(config, Mapping):
             config, changes = None, {**config, **changes}
         names = [f.name for f in dataclasses.fields(cls)][1:4]
@@ -151,27 +135,19 @@ class MLPConfig:
     def output_init(self) -> Initializer:
         """The output layer's initializer: ``output_initializer``, or when None the hidden one
         if that is the tutorial's ``uniform_0_1``, else Keras' default ``glorot_uniform``."""
-        if self.output_initializer is not None:
-            return self.output_initializer
-        return self.initializer if self.initializer == TUTORIAL_INITIALIZER else "glorot_uniform"
+        tutorial = self.initializer == TUTORIAL_INITIALIZER
+        return self.output_initializer or (self.initializer if tutorial else "glorot_uniform")
 
 
 def build_mlp(config: MLPConfig | int | None = None, *args: Any, n_inputs: int = 2,
               **changes: Any) -> keras.Model:
-    """Return an uncompiled Keras MLP for binary classification, built from
-    ``MLPConfig.of(config, *args, **changes)`` (e.g. ``build_mlp(5, activation="relu")``).
-
-    ``keras.Input(shape=(n_inputs,))``, ``depth`` hidden ``Dense(width, activation)`` layers
-    ``hidden_1`` ... ``hidden_<depth>``, then ``Dense(1, "sigmoid")`` ``output``. One new
-    initializer instance per layer (:meth:`MLPConfig.output_init` for the output layer). Call
-    :func:`helpers.seed_everything` first for reproducible weights.
-
-    ``batch_norm``: each hidden block is ``Dense`` -> ``BatchNormalization`` (``hidden_i_bn``)
-    -> ``Activation`` (``hidden_i_act``) (Ioffe & Szegedy 2015). ``residual``: blocks 2 ...
-    depth add their input to their output, h = h + block(h) (``hidden_i_add``; He et al.
-    2016). With either, a functional ``keras.Model``; else a ``keras.Sequential``.
-    Refuses what :class:`MLPConfig` refuses and n_inputs below 1.
-    """
+    """Return an uncompiled Keras MLP of ``MLPConfig.of(config, *args, **changes)`` (e.g.
+    ``build_mlp(5, activation="relu")``): ``depth`` Dense layers ``hidden_1`` ... then
+    ``Dense(1, "sigmoid")`` ``output``, each with a new initializer (seed first for reproducible
+    weights). ``batch_norm``: Dense -> BatchNormalization (``hidden_i_bn``) -> Activation
+    (``hidden_i_act``); ``residual``: blocks 2 ... depth compute h + block(h) (``hidden_i_add``);
+    with either a functional Model, else a Sequential. Refuses what :class:`MLPConfig` refuses
+    and n_inputs below 1."""
     c = MLPConfig.of(config, *args, **changes)
     n_inputs = check_int("n_inputs", n_inputs, minimum=1)
 

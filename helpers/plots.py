@@ -139,8 +139,7 @@ def plot_rate_heatmap(summary: pd.DataFrame, x: str = "depth", y: str = "width",
     return ax
 
 
-def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None,
-                     title: str | None = None) -> Axes:
+def plot_layer_norms(norms: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Each layer's kernel L1 norm / its L1 norm at epoch 0: median over seeds, quartiles shaded.
     ``norms``: a helpers.experiments.weight_l1_history table (epoch, layer, l1, seed)."""
     df = _table(norms, ["epoch", "layer", "l1"], "norms").sort_values("epoch", kind="stable")
@@ -260,8 +259,8 @@ def plot_per_layer(values: Mapping[str, Sequence[float]], predicted: Mapping | N
 
 def plot_lab(result: Any, fig: Figure | None = None) -> Figure:
     """Draw a helpers.widgets.LabResult on ``fig`` (default: a new one), 2 x 2: seed 0's accuracy,
-    gradient per layer (up to five recorded epochs) and decision boundary over the test points,
-    and every seed's final test accuracy. Returns the Figure; refuses anything but a LabResult."""
+    gradient per layer and decision boundary, every seed's final test accuracy. Returns the
+    Figure; refuses anything but a LabResult."""
     if not all(hasattr(result, a) for a in ("settings", "seeds", "monitor_table", "model")):
         raise TypeError(f"result must be a LabResult (from run_lab), got {type(result).__name__}")
     s, fig = result.settings, plt.figure() if fig is None else fig

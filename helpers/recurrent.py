@@ -52,13 +52,10 @@ def make_sequences(n: int, length: int, seed: int, noise: float = 1.0
 
 
 def build_recurrent(cell: str, units: int = 16, length: int | None = None) -> keras.Model:
-    """Return an uncompiled model: a Keras recurrent layer named ``recurrent`` (``units``
-    units; ``length`` steps, None: any) on sequences of 2 features, then a sigmoid unit.
-
-    ``cell``: Keras' SimpleRNN, LSTM or GRU with their defaults, or the IRNN (Le, Jaitly &
-    Hinton 2015: SimpleRNN with ReLU, identity recurrent matrix, input weights from
-    N(0, 0.001**2)). Refuses a cell not in :data:`CELLS` and units < 1.
-    """
+    """Return an uncompiled model: a recurrent layer ``recurrent`` (Keras' SimpleRNN, LSTM or
+    GRU, or the IRNN of Le, Jaitly & Hinton 2015: SimpleRNN with ReLU, identity recurrent
+    matrix, input weights from N(0, 0.001**2)) on ``length`` steps (None: any) of 2 features,
+    then a sigmoid unit. Refuses a cell not in :data:`CELLS`, units or length < 1."""
     cell, units = check_choice("cell", cell, CELLS), check_int("units", units, minimum=1)
     if length is not None:
         length = check_int("length", length, minimum=1)
@@ -125,8 +122,8 @@ def _check_settings(settings: dict) -> dict:
     if unknown := sorted(set(settings) - set(DEFAULT_SETTINGS)):
         raise TypeError(f"unknown setting(s) {unknown}; allowed: {', '.join(DEFAULT_SETTINGS)}")
     s = {**DEFAULT_SETTINGS, **settings}
-    s.update({k: check_int(k, s[k], minimum=1) for k in ("units", "n_train", "epochs",
-                                                          "batch_size")})
+    for key in ("units", "n_train", "epochs", "batch_size"):
+        s[key] = check_int(key, s[key], minimum=1)
     s["learning_rate"] = check_float("learning_rate", s["learning_rate"], minimum=0.0,
                                      strict_min=True)
     s["noise"] = check_float("noise", s["noise"], minimum=0.0)
@@ -149,15 +146,12 @@ def _log10_ratio(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
 
 def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
                          **settings: float | int | None) -> pd.DataFrame:
-    """Train one model per seed on the memory task; return one row per seed.
-
-    Per seed: sequences from :func:`data_seeds`, ``seed_everything(seed)``, ``build_recurrent``
-    (and :func:`set_gate_bias`), Adam on binary cross-entropy with ``model.fit``; ``settings``
-    override :data:`DEFAULT_SETTINGS`. Columns: ``seed``, ``train_loss`` (last epoch),
-    ``test_accuracy`` (1,000 new sequences), ``learned``, ``log10_grad_ratio_init``/``_trained``
-    (log10 ||dL/dx_1|| / ||dL/dx_length||, 200 test sequences) and ``radius_init``/``_trained``
-    (:func:`recurrent_radius`). Refuses an unknown cell or setting, a gate_bias for a cell
-    without gates, length < 2 and bad seeds."""
+    """Train one model per seed on the memory task (sequences from :func:`data_seeds`,
+    ``seed_everything(seed)``, ``build_recurrent``, ``set_gate_bias``, Adam with ``model.fit``;
+    ``settings`` override :data:`DEFAULT_SETTINGS`). One row per seed: ``seed``, ``train_loss``,
+    ``test_accuracy``, ``learned``, ``log10_grad_ratio_init``/``_trained`` (log10 ||dL/dx_1|| /
+    ||dL/dx_length||) and ``radius_init``/``_trained`` (:func:`recurrent_radius`). Refuses an
+    unknown cell or setting, a gate_bias for a cell without gates, length < 2, bad seeds."""
     cell, length = check_choice("cell", cell, CELLS), check_int("length", length, minimum=2)
     seeds, s = check_seeds(seeds), _check_settings(settings)
     if s["gate_bias"] is not None and cell not in GATED:
@@ -173,23 +167,21 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
             model = build_recurrent(cell, s["units"], length)
             if s["gate_bias"] is not None:
                 set_gate_bias(model, s["gate_bias"])
-            row = {"seed": seed, "log10_grad_ratio_init": _log10_ratio(model, x_grad, y_grad),
-                   "radius_init": recurrent_radius(model)}
+            ratio_init, radius_init = _log10_ratio(model, x_grad, y_grad), recurrent_radius(model)
             model.compile(optimizer=keras.optimizers.Adam(s["learning_rate"],
                                                           clipnorm=s["clipnorm"]),
                           loss="binary_crossentropy")
             history = model.fit(x, y, batch_size=s["batch_size"], epochs=s["epochs"], verbose=0)
             p = model(x_test, training=False).numpy()[:, 0]  # (predict would retrace per model)
             accuracy = float(np.mean((p > 0.5) == (y_test > 0.5)))
-            rows.append({**row, "train_loss": float(history.history["loss"][-1]),
+            rows.append({"seed": seed, "train_loss": float(history.history["loss"][-1]),
                          "test_accuracy": accuracy, "learned": accuracy >= LEARNED_ACCURACY,
+                         "log10_grad_ratio_init": ratio_init,
                          "log10_grad_ratio_trained": _log10_ratio(model, x_grad, y_grad),
-                         "radius_trained": recurrent_radius(model)})
+                         "radius_init": radius_init, "radius_trained": recurrent_radius(model)})
     finally:
         tf.get_logger().removeFilter(_no_retracing_notice)
-    return pd.DataFrame(rows)[["seed", "train_loss", "test_accuracy", "learned",
-                              "log10_grad_ratio_init", "log10_grad_ratio_trained",
-                              "radius_init", "radius_trained"]]
+    return pd.DataFrame(rows)
 
 
 def train_config(config: dict, seeds: list[int]) -> pd.DataFrame:

@@ -15,11 +15,12 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock
 
 from helpers.validation import check_seeds
 
@@ -54,39 +55,6 @@ def _value(text: str) -> Any:
 
 def _check(previous: str, cells: list[str]) -> str:
     return hashlib.sha256("\x1f".join([previous, *cells]).encode()).hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the file ``path`` (created if missing) for the block, waiting
-    while another process holds it. The standard library's own locks, imported only where they
-    exist (a top-level ``import fcntl`` broke every notebook on Windows): ``fcntl.flock`` on
-    POSIX, ``msvcrt.locking`` on Windows; no dependency is added for this. A Python with
-    neither (WebAssembly builds, which run one process) writes unlocked."""
-    with open(path, "a+b") as f:
-        if sys.platform == "win32":
-            import msvcrt
-
-            f.seek(0)  # msvcrt locks bytes from the current position: the file's first byte
-            while True:
-                try:
-                    msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-                    break
-                except PermissionError:  # held by another process: wait for it
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                f.seek(0)
-                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            try:
-                import fcntl
-            except ImportError:
-                fcntl = None
-            if fcntl is not None:
-                fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file is closed
-            yield
 
 
 def _provenance() -> dict[str, str]:
@@ -162,11 +130,12 @@ class Table:
         return [{k: _value(v) for k, v in row.items()} for row in self.rows()]
 
     def append(self, rows: list[dict[str, Any]], columns: list[str], trainer: str) -> None:
-        """Add rows at the end, one writer at a time (a lock file): never rewrites a row and
-        skips rows whose configuration and seed are stored already; records who made them.
-        Refuses columns other than the stored ones (TableError)."""
+        """Add rows at the end, one process at a time (a lock file: two notebooks appending at
+        once would break the chain of checks); never rewrites a row, skips rows whose
+        configuration and seed are stored already, records who made them. Refuses columns other
+        than the stored ones (TableError)."""
         self.csv.parent.mkdir(parents=True, exist_ok=True)
-        with _exclusive(self.csv.with_suffix(".lock")):
+        with FileLock(self.csv.with_suffix(".lock")):
             meta, stored, previous = self._read()
             meta = meta or {"table": self.name, "trainer": trainer, "columns": columns,
                             "rows": 0, "runs": []}
@@ -207,15 +176,6 @@ def progress_enabled(progress: bool | None = None) -> bool:
     return progress
 
 
-def trainer_name(train: Trainer) -> str:
-    """``module:qualname`` of a module-level function; refuses lambdas and closures."""
-    name = f"{getattr(train, '__module__', '')}:{getattr(train, '__qualname__', '')}"
-    if not callable(train) or "<" in name or name.startswith(":"):
-        raise TypeError("train must be a module-level function (so `make results` can call "
-                        f"it again), got {train!r}")
-    return name
-
-
 def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Iterable[int],
                   train: Trainer, progress: bool | None = None) -> pd.DataFrame:
     """One row per configuration x seed (configuration columns, ``seed``, results): read from
@@ -230,7 +190,11 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
     if any(list(c) != keys for c in configs) or "seed" in keys:
         raise ValueError("configs must all have the same keys, in the same order (and no "
                          f"'seed'); the first has {keys}")
-    tab, trainer = Table(table), trainer_name(train)
+    trainer = f"{getattr(train, '__module__', '')}:{getattr(train, '__qualname__', '')}"
+    if not callable(train) or "<" in trainer or trainer.startswith(":"):
+        raise TypeError("train must be a module-level function (so `make results` can call "
+                        f"it again), got {train!r}")
+    tab = Table(table)
 
     def key(row: Mapping[str, Any]) -> tuple[str, ...]:  # configuration and seed, as text
         return tuple(_text(row.get(k)) for k in [*keys, "seed"])
@@ -240,7 +204,7 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
         s for s in seed_list if key({**c, "seed": s}) not in stored])]
     from tqdm.auto import tqdm
 
-    start, n_new, unstored = time.perf_counter(), 0, 0
+    start, unstored = time.perf_counter(), 0
     for c, missing in tqdm(todo, desc=f"training {table}", unit="config", leave=False,
                            disable=not todo or not progress_enabled(progress)):
         df = train(dict(c), list(missing))
@@ -256,12 +220,12 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
             unstored += len(rows)
         # as text, like the rows read: the same values come back whether trained or stored
         stored.update({key(row): {k: _text(v) for k, v in row.items()} for row in rows})
-        n_new += len(rows)
     out = [{**c, "seed": s, **{k: _value(v) for k, v in stored[key({**c, "seed": s})].items()
                                if k not in [*keys, "seed", "run"]}}
            for c in configs for s in seed_list]
     last = ((tab.meta() or {}).get("runs") or [{}])[-1]
-    n_all, where = len(out), f"{tab.csv.parent.name}/{tab.csv.name}"
+    n_all, n_new = len(out), sum(len(missing) for _, missing in todo)
+    where = f"{tab.csv.parent.name}/{tab.csv.name}"
     if n_new:
         print(f"{n_all - n_new} of {n_all} runs read from {where}, {n_new} trained now "
               f"({time.perf_counter() - start:.0f} s){' and added' if not unstored else ''}; "

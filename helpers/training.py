@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from helpers.data import load_circles
 from helpers.models import MLPConfig, StackedMLP, build_mlp
 from helpers.seeding import seed_everything
 from helpers.validation import check_data, check_int, check_seeds
@@ -32,10 +33,9 @@ _BATCH_HOOKS = [h for h in dir(keras.callbacks.Callback)
 def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
                       clipnorm: float | None = None,
                       clipvalue: float | None = None) -> keras.optimizers.Optimizer:
-    """Return the Keras optimizer ``optimizer`` names: ``None``/``"sgd"``, the tutorial's
-    ``SGD(0.01, momentum=0.9)``; ``"adam"``, Keras' default Adam; a Keras optimizer, itself or
-    a copy with the ``learning_rate``, ``clipnorm``, ``clipvalue`` given. Refuses other names
-    and objects, and settings <= 0."""
+    """Return the Keras optimizer: None/"sgd", the tutorial's ``SGD(0.01, momentum=0.9)``;
+    "adam", Keras' default Adam; a Keras optimizer, itself; each with the settings given.
+    Refuses what :meth:`MLPConfig.check_field` refuses."""
     changes = {"learning_rate": learning_rate, "clipnorm": clipnorm, "clipvalue": clipvalue}
     for name, value in {"optimizer": optimizer, **changes}.items():
         MLPConfig.check_field(name, value)  # the settings' one check
@@ -71,25 +71,19 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
           learning_rate: float | None = None, clipnorm: float | None = None,
           clipvalue: float | None = None) -> keras.callbacks.History:
     """Train ``model`` in place as ``model.fit(x, y, batch_size, epochs, validation_data=
-    test_data)`` does; return the Keras History.
+    test_data)`` does, all epochs in one compiled call; return the Keras History.
 
-    All epochs run in one compiled call, or one epoch per call when ``callbacks`` are given:
-    they get ``on_train_begin/end`` and ``on_epoch_begin/end`` as under fit, may change the
-    weights or set ``model.stop_training`` (batch hooks are refused). A compiled model keeps
-    its settings unless ``optimizer``, ``learning_rate``, ``clipnorm`` or ``clipvalue`` is
-    given; otherwise: BinaryCrossentropy, accuracy, :func:`resolve_optimizer`'s optimizer.
-    Epoch e visits the rows in the order of the e-th ``permutation(n)`` of
-    ``np.random.default_rng([seed, 0x5EED])`` (``seed=None``: drawn from NumPy's global
-    generator), or in their own order with ``shuffle=False``.
-    """
+    ``callbacks`` get fit's train and epoch hooks (batch hooks are refused) and may change the
+    weights or stop training. A compiled model keeps its settings unless an optimizer setting
+    is given; else BinaryCrossentropy, accuracy, :func:`resolve_optimizer`'s optimizer. Epoch e
+    visits the rows in the order of the e-th ``permutation(n)`` of ``np.random.default_rng(
+    [seed, 0x5EED])`` (seed None: drawn from NumPy's global generator) unless not ``shuffle``.
+    Refuses bad data, a model expecting other features and bad settings."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    (x_tr, y_tr), (x_te, y_te) = check_data("train_data", train_data), check_data("test_data",
-                                                                                  test_data)
     n_in = model.inputs[0].shape[-1] if getattr(model, "inputs", None) else None
-    for name, x in (("train_data", x_tr), ("test_data", x_te)):
-        if n_in is not None and x.shape[1] != n_in:
-            raise ValueError(f"{name}: x has {x.shape[1]} features, the model expects {n_in}")
+    (x_tr, y_tr), (x_te, y_te) = (check_data(name, data, n_in) for name, data in (
+        ("train_data", train_data), ("test_data", test_data)))
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = min(check_int("batch_size", batch_size, minimum=1), len(x_tr))
     if not isinstance(shuffle, bool):
@@ -146,18 +140,13 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
                seeds: Iterable[int] = range(20), epochs: int = 500,
                train_data: tuple | None = None, test_data: tuple | None = None,
                kernel_l1: bool = False, **changes: Any) -> pd.DataFrame:
-    """Train ``MLPConfig.of(config, *args, **changes)`` once per seed, all seeds at once; one
-    row each (e.g. ``train_many(depth=5, activation="tanh", seeds=range(20))``).
-
-    Seed s's run is ``seed_everything(s); train(build_mlp(config), ..., seed=s)`` (same batch
-    order, same maths) on :func:`helpers.data.load_circles` unless data are given, with
-    :func:`resolve_optimizer`'s SGD or Adam (``clipnorm`` clips each model alone). Columns:
-    the configuration, ``seed``, ``train_``/``test_accuracy`` and ``_loss`` after the last
-    epoch, ``learned`` (test accuracy >= :data:`LEARNED_THRESHOLD`), ``history`` (per-epoch
-    arrays under :data:`HISTORY_KEYS`) and, with ``kernel_l1``, ``kernel_l1``: [epochs + 1,
-    Dense layers] L1 norms of the kernels before training and after every epoch. Refuses what
-    :class:`MLPConfig` refuses, empty or repeated seeds and other optimizers.
-    """
+    """Train ``MLPConfig.of(config, *args, **changes)`` once per seed, all seeds at once, each
+    as ``seed_everything(s); train(build_mlp(config), ..., seed=s)`` would (same batch order
+    and maths) on ``load_circles()`` unless data are given. One row per seed: the configuration,
+    ``seed``, final ``train_``/``test_accuracy`` and ``_loss``, ``learned`` (test accuracy >=
+    :data:`LEARNED_THRESHOLD`), ``history`` and with ``kernel_l1`` the kernels' L1 norms
+    [epochs + 1, layers] (before training, after every epoch). Refuses what :class:`MLPConfig`
+    refuses, empty or repeated seeds and optimizers other than SGD and Adam."""
     c = MLPConfig.of(config, *args, **changes)
     seed_list, epochs = check_seeds(seeds), check_int("epochs", epochs, minimum=1)
     if not isinstance(kernel_l1, bool):
@@ -173,7 +162,6 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
     if (train_data is None) != (test_data is None):
         raise ValueError("give both train_data and test_data, or neither")
     if train_data is None:
-        from helpers.data import load_circles
         train_data, test_data = load_circles()
     (x_tr, y_tr), (x_te, y_te) = check_data("train_data", train_data), check_data("test_data",
                                                                                   test_data)
@@ -242,6 +230,6 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
         "train_accuracy": float(tr_hits[j]), "test_accuracy": float(te_hits[j]),
         "train_loss": float(tr_loss[j]), "test_loss": float(te_loss[j]),
         "learned": bool(te_hits[j] >= LEARNED_THRESHOLD),
-        "history": {k: history[:, c, j].copy() for c, k in enumerate(HISTORY_KEYS)},
+        "history": {k: history[:, i, j].copy() for i, k in enumerate(HISTORY_KEYS)},
         **({"kernel_l1": np.stack(norms)[:, j]} if kernel_l1 else {}),
     } for j, s in enumerate(seed_list)])

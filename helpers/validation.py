@@ -61,9 +61,10 @@ def check_seeds(seeds: object, name: str = "seeds") -> list[int]:
     return out
 
 
-def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.ndarray]:
-    """Return (x, y) as arrays of Keras' float type, shapes (n, d) and (n, 1); refuses
-    other shapes, empty or non-finite x and labels other than 0/1."""
+def check_xy(x: object, y: object, what: str = "data",
+             n_features: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (x, y) as arrays of Keras' float type, shapes (n, d) and (n, 1); refuses other
+    shapes, d other than ``n_features`` (if given), empty or non-finite x, labels but 0/1."""
     try:
         x, y = (np.asarray(v, dtype=keras.config.floatx()) for v in (x, y))
     except (TypeError, ValueError) as err:
@@ -71,6 +72,8 @@ def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.n
     y = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
     if x.ndim != 2:
         raise ValueError(f"{what}: x must have shape (n_samples, n_features), got {x.shape}")
+    if n_features is not None and x.shape[1] != n_features:
+        raise ValueError(f"{what}: x has {x.shape[1]} features, the model expects {n_features}")
     if y.ndim != 1:
         raise ValueError(f"{what}: y must have shape (n_samples,) or (n_samples, 1), got {y.shape}")
     if len(x) != len(y):
@@ -85,8 +88,9 @@ def check_xy(x: object, y: object, what: str = "data") -> tuple[np.ndarray, np.n
     return x, y.reshape(-1, 1)
 
 
-def check_data(name: str, data: object) -> tuple[np.ndarray, np.ndarray]:
+def check_data(name: str, data: object,
+               n_features: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unpack an ``(x, y)`` pair named ``name`` and check it with :func:`check_xy`."""
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"{name} must be a pair (x, y), got {type(data).__name__}")
-    return check_xy(data[0], data[1], what=name)
+    return check_xy(data[0], data[1], name, n_features)

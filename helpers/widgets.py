@@ -89,11 +89,17 @@ class LabSettings:
                 f"{self.epochs} epochs, {self.n_seeds} seed{'s' if self.n_seeds > 1 else ''}")
 
 
-def lab_notes(depth: int, width: int, activation: str, initializer: str,
-              optimizer: str = "sgd", learning_rate: float = 0.01, epochs: int = 500,
-              n_seeds: int = 1) -> list[str]:
-    """Explanations of settings that are allowed but work against each other (empty when
-    nothing stands out). Refuses nothing: the lab lets learners try any combination."""
+def _settings(settings: LabSettings | None, changes: dict[str, Any]) -> LabSettings:
+    if settings is not None and not isinstance(settings, LabSettings):
+        raise TypeError(f"settings must be a LabSettings or None, got {type(settings).__name__}")
+    return dataclasses.replace(settings or LabSettings(), **changes)
+
+
+def lab_notes(settings: LabSettings | None = None, **changes: Any) -> list[str]:
+    """Explanations of ``settings`` (or :class:`LabSettings` with ``changes``) that are allowed but
+    work against each other; empty when nothing stands out. Refuses what LabSettings refuses."""
+    s = _settings(settings, changes)
+    depth, width, activation, initializer = s.depth, s.width, s.activation, s.initializer
     notes = []
     positive = initializer == TUTORIAL_INITIALIZER  # RandomUniform(0, 1): all weights positive
     # sigmoid's outputs stay in (0, 1): at width 5 its sums settle below saturation (20 saturates)
@@ -132,10 +138,10 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
         notes.append(f"A narrow ({width}), deep ({depth}) ReLU network can be dead at the start "
                      "(a layer outputs 0 for every input; with He weights at width 5 and 20 "
                      "layers, 0.35 of them in notebook 07): try several seeds.")
-    if learning_rate > {"sgd": 0.3, "adam": 0.01}[optimizer]:
-        notes.append(f"A learning rate of {learning_rate:.3g} is large for this optimizer "
-                     f"(usual: {DEFAULT_LEARNING_RATES[optimizer]}): training may diverge.")
-    if epochs * depth * (1 + n_seeds / 4) > 20_000:
+    if s.learning_rate > {"sgd": 0.3, "adam": 0.01}[s.optimizer]:
+        notes.append(f"A learning rate of {s.learning_rate:.3g} is large for this optimizer "
+                     f"(usual: {DEFAULT_LEARNING_RATES[s.optimizer]}): training may diverge.")
+    if s.epochs * depth * (1 + s.n_seeds / 4) > 20_000:
         notes.append("This is a long run: expect it to take a while (progress is shown; the "
                      "previous result stays until the new one is ready).")
     return notes
@@ -143,11 +149,10 @@ def lab_notes(depth: int, width: int, activation: str, initializer: str,
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class LabResult:
-    """What :func:`run_lab` returns. ``seeds``: one row per seed (``seed``, ``train_accuracy``,
-    ``test_accuracy``, ``train_loss``, ``test_loss``, ``learned``, ``history``); for seed 0:
-    the trained ``model``, its GradientMonitor table (epoch 0, then the last or every epoch),
-    ``diagnose`` on the training set before and after training, with the latter's ``findings``
-    and its ``test_accuracy``; the share of seeds that learned with its 95% Wilson interval."""
+    """What :func:`run_lab` returns: ``seeds``, a row per seed (accuracies, losses, ``learned``,
+    ``history``); for seed 0 the trained ``model``, its GradientMonitor table, ``diagnose``
+    before and after training (the latter's ``findings``) and its ``test_accuracy``; the share
+    of seeds that learned with its 95% Wilson interval."""
 
     settings: LabSettings
     seeds: pd.DataFrame
@@ -188,18 +193,14 @@ class LabResult:
         return "\n".join(lines)
 
 
-def run_lab(depth: int = 5, width: int = 5, activation: str = "tanh",
-            initializer: str = TUTORIAL_INITIALIZER, optimizer: str = "sgd",
-            learning_rate: float = 0.01, epochs: int = 500, n_seeds: int = 1, *,
-            every_epoch: bool = False,
-            progress: Callable[[float, str], None] | None = None) -> LabResult:
-    """Train ``build_mlp(depth, width, activation, initializer)`` on the two circles for seeds 0
-    to ``n_seeds - 1``; return a :class:`LabResult`. Seed 0 is watched by a GradientMonitor
-    (before training and after the last epoch, or every epoch) and diagnosed; the others are
-    trained together by ``train_many``. ``progress(fraction, message)`` is called as the run
-    advances. Refuses what :class:`LabSettings` refuses."""
-    s = LabSettings(depth, width, activation, initializer, optimizer, learning_rate, epochs,
-                    n_seeds, every_epoch)
+def run_lab(settings: LabSettings | None = None, *,
+            progress: Callable[[float, str], None] | None = None, **changes: Any) -> LabResult:
+    """Train ``settings`` (default: :class:`LabSettings`', with ``changes``: ``run_lab(depth=3)``)
+    on the two circles for seeds 0 to ``n_seeds - 1``; return a :class:`LabResult`. Seed 0 is
+    watched by a GradientMonitor and diagnosed, the others trained together by ``train_many``;
+    ``progress(fraction, message)`` is called as the run advances. Refuses what
+    :class:`LabSettings` refuses."""
+    s = _settings(settings, changes)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function or None, got {type(progress).__name__}")
     report = progress or (lambda fraction, message: None)
@@ -265,9 +266,8 @@ def _outputs(result: LabResult) -> tuple[dict, dict]:
 
 class Lab:
     """The lab's panel: ``display(Lab())``, or ``Lab(**settings)`` to start from other
-    :class:`LabSettings`. Train calls :func:`run_lab` in the click handler (no thread), with the
-    button disabled; ``result`` is the latest LabResult, ``error`` the latest run's exception
-    (shown in ``status``; the previous result stays), ``runs`` the number of finished runs."""
+    :class:`LabSettings`. Train calls :func:`run_lab` (button disabled meanwhile); ``result``:
+    the latest LabResult, ``error``: the latest run's exception, ``runs``: finished runs."""
 
     def __init__(self, **settings: Any):
         import ipywidgets as w
@@ -305,13 +305,12 @@ class Lab:
         self._show_notes()
         columns = (("depth", "width", "activation", "initializer"),
                    ("optimizer", "learning_rate", "epochs", "n_seeds", "every_epoch"))
-        self.widget = w.VBox([
-            w.HTML("<h3 style='margin:0'>Gradient-flow lab</h3>"),
-            w.HBox([w.VBox([c[name] for name in names]) for names in columns]),
-            self.notes,
-            w.HBox([self.train_button, self.progress, self.status],
-                   layout=w.Layout(align_items="center")),
-            self.output])
+        self.widget = w.VBox([w.HTML("<h3 style='margin:0'>Gradient-flow lab</h3>"),
+                              w.HBox([w.VBox([c[name] for name in names]) for names in columns]),
+                              self.notes,
+                              w.HBox([self.train_button, self.progress, self.status],
+                                     layout=w.Layout(align_items="center")),
+                              self.output])
         self.widget.add_class("gradient-lab")
 
     def settings(self) -> LabSettings:
@@ -322,8 +321,7 @@ class Lab:
         self.controls["learning_rate"].value = DEFAULT_LEARNING_RATES[change["new"]]
 
     def _show_notes(self, change: dict | None = None) -> None:
-        s = {k: v for k, v in dataclasses.asdict(self.settings()).items() if k != "every_epoch"}
-        items = "".join(f"<li>{html.escape(note)}</li>" for note in lab_notes(**s))
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in lab_notes(self.settings()))
         self.notes.value = items and (
             "<div class='gradient-lab-notes' style='font-size:90%'><b>Note on these settings</b> "
             f"(allowed, but know what to expect):<ul style='margin-top:0.2em'>{items}</ul></div>")
@@ -341,7 +339,7 @@ class Lab:
         try:
             s = self.settings()
             report(0.0, f"Training {s.describe()}")
-            result = run_lab(**dataclasses.asdict(s), progress=report)
+            result = run_lab(s, progress=report)
             report(0.97, "drawing")
             self.output.outputs = _outputs(result)  # the previous result goes only now
         except Exception as exc:  # shown to the learner; the previous result stays

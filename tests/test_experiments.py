@@ -178,7 +178,7 @@ def test_dead_at_init_flags_constant_networks():
 
 @pytest.mark.parametrize("kwargs, err", [
     ({"depth": 0}, ValueError), ({"depth": []}, ValueError), ({"depth": "5"}, TypeError),
-    ({"depth": 5, "width": [0]}, ValueError), ({"depth": 5, "activation": "gelu"}, ValueError),
+    ({"depth": 5, "width": [0]}, ValueError), ({"depth": 5, "activation": "swish"}, ValueError),
     ({"depth": 5, "seeds": []}, ValueError),
 ])
 def test_dead_at_init_bad_input(kwargs, err):

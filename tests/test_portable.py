@@ -157,7 +157,7 @@ WRITER = textwrap.dedent('''
 @pytest.mark.slow  # two fresh TensorFlows
 def test_two_processes_filling_one_table_keep_it_intact(tmp_path):
     """Two processes appending to one table at once (two notebooks sharing a table): the lock
-    (fcntl on POSIX, msvcrt on Windows) keeps every row and the chain of checks intact."""
+    (filelock's, on any OS) keeps every row and the chain of checks intact."""
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(start)], cwd=tmp_path,
                                 env=_env(tmp_path), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True) for start in (0, 1000)]
@@ -169,32 +169,6 @@ def test_two_processes_filling_one_table_keep_it_intact(tmp_path):
     records = Table("shared", tmp_path).records()  # checked: a broken chain raises TableError
     assert sorted(r["seed"] for r in records) == [*range(30), *range(1000, 1030)]
     assert json.loads((tmp_path / "shared.json").read_text(encoding="utf-8"))["rows"] == 60
-
-
-def test_the_windows_lock_waits_for_the_first_byte_and_releases_it(tmp_path, monkeypatch):
-    """The msvcrt branch of the store's lock, run here with a stand-in for Windows' msvcrt: it
-    locks byte 0 (msvcrt locks from the current position; the file is opened for appending),
-    waits while another process holds it, and unlocks the same byte."""
-    from helpers import store
-
-    calls, busy = [], [True, True]  # held by another process for two tries
-
-    class FakeMsvcrt:
-        LK_NBLCK, LK_UNLCK = "try", "unlock"
-
-        @staticmethod
-        def locking(fd, mode, nbytes):
-            calls.append((mode, nbytes, os.lseek(fd, 0, os.SEEK_CUR)))
-            if mode == "try" and busy and busy.pop():
-                raise PermissionError(13, "locking violation")
-
-    monkeypatch.setitem(sys.modules, "msvcrt", FakeMsvcrt)
-    monkeypatch.setattr(sys, "platform", "win32")
-    lock = tmp_path / "t.lock"
-    lock.write_bytes(b"earlier bytes")
-    with store._exclusive(lock):
-        assert calls == [("try", 1, 0)] * 3
-    assert calls[-1] == ("unlock", 1, 0)
 
 
 # ----------------------------------------------------------------- the Windows/macOS workflow

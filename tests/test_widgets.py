@@ -10,7 +10,7 @@ import traitlets
 
 import helpers.widgets as hw
 from helpers.training import LEARNED_THRESHOLD, train_many
-from helpers.widgets import Lab, LabResult, lab_notes, run_lab
+from helpers.widgets import Lab, LabResult, LabSettings, lab_notes, run_lab
 
 SMALL = {"depth": 3, "width": 4, "epochs": 20}
 
@@ -98,20 +98,25 @@ def test_run_lab_refuses_impossible_values(kwargs, name):
 
 
 def test_notes_explain_odd_combinations():
-    assert any("lecun_normal" in n for n in lab_notes(5, 5, "selu", "glorot_uniform"))
-    assert not any("lecun_normal" in n for n in lab_notes(5, 5, "selu", "lecun_normal"))
-    assert not any("SELU" in n for n in lab_notes(5, 5, "selu", "lecun_uniform"))
-    assert any("fan_in = fan_out" in n for n in lab_notes(5, 5, "selu", "glorot_uniform"))
-    assert any("not guaranteed" in n for n in lab_notes(5, 5, "selu", "he_uniform"))
-    assert not any("He initialization" in n for n in lab_notes(5, 5, "selu", "uniform_0_1"))
-    assert any("saturate" in n for n in lab_notes(10, 20, "sigmoid", "uniform_0_1"))
-    assert not any("saturate, the more" in n for n in lab_notes(10, 5, "sigmoid", "uniform_0_1"))
-    assert any("positive" in n for n in lab_notes(5, 5, "relu", "uniform_0_1"))
-    assert any("0.25" in n for n in lab_notes(10, 5, "sigmoid", "glorot_uniform"))
-    assert any("linear" in n for n in lab_notes(3, 5, "linear", "glorot_uniform"))
-    assert any("dead" in n for n in lab_notes(20, 5, "relu", "he_uniform", n_seeds=5))
-    assert lab_notes(5, 5, "relu", "he_uniform") == []
-    assert lab_notes(5, 5, "tanh", "glorot_uniform") == []
+    def notes(*args, **changes):  # lab_notes takes a LabSettings (or its fields by keyword)
+        return lab_notes(LabSettings(*args, **changes))
+
+    assert any("lecun_normal" in n for n in notes(5, 5, "selu", "glorot_uniform"))
+    assert not any("lecun_normal" in n for n in notes(5, 5, "selu", "lecun_normal"))
+    assert not any("SELU" in n for n in notes(5, 5, "selu", "lecun_uniform"))
+    assert any("fan_in = fan_out" in n for n in notes(5, 5, "selu", "glorot_uniform"))
+    assert any("not guaranteed" in n for n in notes(5, 5, "selu", "he_uniform"))
+    assert not any("He initialization" in n for n in notes(5, 5, "selu", "uniform_0_1"))
+    assert any("saturate" in n for n in notes(10, 20, "sigmoid", "uniform_0_1"))
+    assert not any("saturate, the more" in n for n in notes(10, 5, "sigmoid", "uniform_0_1"))
+    assert any("positive" in n for n in notes(5, 5, "relu", "uniform_0_1"))
+    assert any("0.25" in n for n in notes(10, 5, "sigmoid", "glorot_uniform"))
+    assert any("linear" in n for n in notes(3, 5, "linear", "glorot_uniform"))
+    assert any("dead" in n for n in notes(20, 5, "relu", "he_uniform", n_seeds=5))
+    assert notes(5, 5, "relu", "he_uniform") == []
+    assert notes(5, 5, "tanh", "glorot_uniform") == []
+    assert lab_notes(depth=20, width=5, activation="relu", initializer="he_uniform") == notes(
+        20, 5, "relu", "he_uniform")
 
 
 def test_plot_lab_draws_four_panels(small_result):

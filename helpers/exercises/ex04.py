@@ -2,7 +2,7 @@
 
 Exercises 1 and 2 are judged against notebook 07's stored sweep (helpers/results/
 07_where_depth_breaks: the same ``train_many`` runs); exercise 3 redraws the starting weights of
-the learner's seed with ``dead_at_init`` (numpy, well under a second).
+the learner's seed with ``dead_at_init`` (no training, well under a second).
 """
 
 from __future__ import annotations
