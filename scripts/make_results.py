@@ -64,8 +64,11 @@ def main() -> int:
         start = time.perf_counter()
         for values, seeds in configs.items():
             config = dict(zip(keys, values))
-            if "floatx" in config:
-                keras.config.set_floatx(config["floatx"])
+            # the row's precision (tables without a floatx column are float64), for the layers
+            # too: Keras fixes its dtype policy when the first layer is built
+            floatx = config.get("floatx", "float64")
+            keras.config.set_floatx(floatx)
+            keras.config.set_dtype_policy(floatx)
             load_or_train(name, [config], seeds, trainer, progress=False)
         new = pd.DataFrame(Table(name, out).records()).drop(columns=["run"])
         ref = pd.DataFrame(records).drop(columns=["run"])
