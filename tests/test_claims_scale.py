@@ -23,7 +23,7 @@ from helpers.store import load_or_train
 SEEDS = range(1000, 1010)
 
 
-def train_digits_many(recipe: str, depth: int, width: int, seeds, **settings):
+def stored_digits_runs(recipe: str, depth: int, width: int, seeds, **settings):
     """train_digits_many's rows for these seeds, read from the stored table (trained and added
     if missing)."""
     configs = sweep_configs([recipe], [depth], width, **settings)
@@ -44,7 +44,7 @@ HEADLINE_RATES = {"sigmoid_glorot": (0.0, 0.3), "tanh_glorot": (0.7, 1.0), "relu
 
 @pytest.mark.parametrize("recipe", sorted(HEADLINE_RATES))
 def test_headline_rates_on_unseen_seeds(recipe):
-    runs = train_digits_many(recipe, seeds=SEEDS, **HEADLINE)
+    runs = stored_digits_runs(recipe, seeds=SEEDS, **HEADLINE)
     low, high = HEADLINE_RATES[recipe]
     print(recipe, runs.test_accuracy.round(3).tolist())
     assert low <= runs.learned.mean() <= high, runs
@@ -83,7 +83,7 @@ DEPTH_RATES = {("relu_he", 5): (0.75, 1.0), ("relu_he", 50): (0.0, 0.25),
 
 @pytest.mark.parametrize("recipe,depth", sorted(DEPTH_RATES))
 def test_depth_sweep_rates_on_unseen_seeds(recipe, depth):
-    runs = train_digits_many(recipe, depth, HEADLINE["width"], seeds=range(1000, 1004))
+    runs = stored_digits_runs(recipe, depth, HEADLINE["width"], seeds=range(1000, 1004))
     low, high = DEPTH_RATES[(recipe, depth)]
     print(recipe, depth, runs.test_accuracy.round(3).tolist())
     assert low <= runs.learned.mean() <= high, runs
@@ -101,7 +101,7 @@ OTHER_RATES = {("relu_glorot", "sgd"): (0.0, 0.25), ("relu_he_bn", "sgd"): (0.0,
 @pytest.mark.parametrize("recipe,optimizer", sorted(OTHER_RATES))
 def test_other_recipes_at_headline_on_unseen_seeds(recipe, optimizer):
     lr = {"sgd": 0.01, "adam": 0.001}[optimizer]
-    runs = train_digits_many(recipe, seeds=range(1000, 1004), optimizer=optimizer,
+    runs = stored_digits_runs(recipe, seeds=range(1000, 1004), optimizer=optimizer,
                              learning_rate=lr, **HEADLINE)
     low, high = OTHER_RATES[(recipe, optimizer)]
     print(recipe, optimizer, runs.test_accuracy.round(3).tolist())

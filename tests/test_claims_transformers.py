@@ -38,7 +38,7 @@ def _float64():
     keras.config.set_floatx(before)
 
 
-def train_transformer_many(placement: str, depth: int, seeds, warmup_steps: int = 0):
+def stored_transformer_runs(placement: str, depth: int, seeds, warmup_steps: int = 0):
     """train_transformer_many's rows for these seeds, read from the stored table (trained and
     added if missing)."""
     configs = sweep_configs([placement], [depth], warmup_steps)
@@ -73,8 +73,8 @@ def test_pre_ln_tilts_towards_the_input_more_so_when_deeper_post_ln_does_not():
 def test_headline_post_ln_fails_where_pre_ln_learns_without_warmup():
     """Notebook 12's headline at HEADLINE_DEPTH without warm-up, on seeds it never used:
     Post-LN learns in at most 4 of 10 seeds, Pre-LN in at least 8 of 10."""
-    post = train_transformer_many("post", HEADLINE_DEPTH, UNSEEN_RATES)
-    pre = train_transformer_many("pre", HEADLINE_DEPTH, UNSEEN_RATES)
+    post = stored_transformer_runs("post", HEADLINE_DEPTH, UNSEEN_RATES)
+    pre = stored_transformer_runs("pre", HEADLINE_DEPTH, UNSEEN_RATES)
     print(f"{HEADLINE_DEPTH} blocks, seeds {UNSEEN_RATES}: Post-LN {post['learned'].sum()}/10, "
           f"Pre-LN {pre['learned'].sum()}/10 learned")
     assert post["learned"].sum() <= 4, post
@@ -84,7 +84,7 @@ def test_headline_post_ln_fails_where_pre_ln_learns_without_warmup():
 def test_warmup_rescues_post_ln_in_part():
     """Notebook 12: a warm-up over WARMUP_STEPS steps makes Post-LN learn in some seeds (6 of 10
     there, 0 of 10 without); on unseen seeds at least 3 of 10 learn, and not all 10."""
-    warm = train_transformer_many("post", HEADLINE_DEPTH, UNSEEN_RATES, warmup_steps=WARMUP_STEPS)
+    warm = stored_transformer_runs("post", HEADLINE_DEPTH, UNSEEN_RATES, warmup_steps=WARMUP_STEPS)
     print(f"Post-LN + warm-up, seeds {UNSEEN_RATES}: {warm['learned'].sum()}/10 learned")
     assert 3 <= warm["learned"].sum() <= 9, warm
 
@@ -92,7 +92,7 @@ def test_warmup_rescues_post_ln_in_part():
 def test_rezero_learns_in_most_seeds_without_warmup():
     """Notebook 12: ReZero learns in most seeds without normalization or warm-up (8 of 10
     there); on unseen seeds at least 6 of 10."""
-    rezero = train_transformer_many("rezero", HEADLINE_DEPTH, UNSEEN_RATES)
+    rezero = stored_transformer_runs("rezero", HEADLINE_DEPTH, UNSEEN_RATES)
     print(f"ReZero, seeds {UNSEEN_RATES}: {rezero['learned'].sum()}/10 learned")
     assert rezero["learned"].sum() >= 6, rezero
 
@@ -100,7 +100,7 @@ def test_rezero_learns_in_most_seeds_without_warmup():
 def test_pre_ln_with_warmup_learns():
     """Notebook 12: Pre-LN learns with warm-up as without (10 of 10 at HEADLINE_DEPTH there);
     on 4 unseen seeds at least 3 learn."""
-    warm = train_transformer_many("pre", HEADLINE_DEPTH, UNSEEN_RATES[:4],
+    warm = stored_transformer_runs("pre", HEADLINE_DEPTH, UNSEEN_RATES[:4],
                                   warmup_steps=WARMUP_STEPS)
     print(f"Pre-LN + warm-up, seeds {UNSEEN_RATES[:4]}: {warm['learned'].sum()}/4 learned")
     assert warm["learned"].sum() >= 3, warm
@@ -112,9 +112,9 @@ def test_at_twice_the_depth_warmup_no_longer_rescues_post_ln_and_pre_ln_still_le
     near 3 minutes) Post-LN learns in at most one without warm-up and at most one with it,
     Pre-LN without warm-up in at least 3 of 4."""
     depth = 2 * HEADLINE_DEPTH
-    post = train_transformer_many("post", depth, UNSEEN_RATES[:3])
-    warm = train_transformer_many("post", depth, UNSEEN_RATES[:4], warmup_steps=WARMUP_STEPS)
-    pre = train_transformer_many("pre", depth, UNSEEN_RATES[:4])
+    post = stored_transformer_runs("post", depth, UNSEEN_RATES[:3])
+    warm = stored_transformer_runs("post", depth, UNSEEN_RATES[:4], warmup_steps=WARMUP_STEPS)
+    pre = stored_transformer_runs("pre", depth, UNSEEN_RATES[:4])
     print(f"{depth} blocks: Post-LN {post['learned'].sum()}/3, Post-LN + warm-up "
           f"{warm['learned'].sum()}/4, Pre-LN {pre['learned'].sum()}/4 learned")
     assert post["learned"].sum() <= 1, post
