@@ -63,7 +63,7 @@ TEST_WORKERS ?= 2
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev lab test execute results bench e2e compat canary site readme clean student grade
+.PHONY: help install install-dev lab test execute results bench e2e compat compat-install canary site readme clean student grade
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -164,6 +164,9 @@ $(COMPAT_STAMP): requirements-colab.txt pyproject.toml
 	fi
 	$(COMPAT_VENV)/bin/python -m pip install -r requirements-colab.txt
 	@touch $@
+
+# Only the compatibility venv (.ci/run installs it while the site builds: each uses one core).
+compat-install: $(COMPAT_STAMP)
 
 compat: $(COMPAT_STAMP)
 	$(COMPAT_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .

@@ -20,7 +20,7 @@ from helpers.models import MLPConfig, build_mlp, make_initializer
 from helpers.seeding import seed_everything
 from helpers.store import load_or_train, progress_enabled
 from helpers.training import train_many
-from helpers.validation import check_float, check_int, check_seeds
+from helpers.validation import check_float, check_floatx, check_int, check_seeds
 
 #: The grid keys ``sweep`` accepts: the fields of :class:`helpers.models.MLPConfig`.
 GRID_KEYS = tuple(f.name for f in dataclasses.fields(MLPConfig))
@@ -75,9 +75,7 @@ def train_config(config: Mapping[str, Any], seeds: list[int]) -> pd.DataFrame:
     ``seeds`` with ``train_many``: a row per seed with ``seed`` and the results. Refuses a
     ``floatx`` other than Keras' current one."""
     config = dict(config)
-    if (floatx := config.pop("floatx")) != keras.config.floatx():
-        raise ValueError(f"this configuration was stored in {floatx}, but Keras computes in "
-                         f"{keras.config.floatx()}: call keras.config.set_floatx({floatx!r})")
+    check_floatx(config.pop("floatx"))
     return train_many(**config, seeds=seeds)[["seed", *_RESULTS]]
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import tensorflow as tf
 
 from helpers.seeding import seed_everything
-from helpers.validation import check_choice, check_float, check_int, check_seeds
+from helpers.validation import check_choice, check_float, check_floatx, check_int, check_seeds
 
 #: The recurrent cells :func:`build_recurrent` knows; the gated ones have a memory gate.
 CELLS = ("simple_rnn", "lstm", "gru", "irnn")
@@ -185,9 +185,11 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
 
 
 def train_config(config: dict, seeds: list[int]) -> pd.DataFrame:
-    """:func:`train_recurrent_many` for one configuration dict (``cell``, ``length`` and
-    settings): the trainer ``helpers.store.load_or_train`` calls."""
+    """:func:`train_recurrent_many` for one configuration dict (``cell``, ``length``, settings
+    and optionally ``floatx``): the trainer ``helpers.store.load_or_train`` calls. Refuses a
+    ``floatx`` other than Keras' current one."""
     config = dict(config)
+    check_floatx(config.pop("floatx", keras.config.floatx()))
     return train_recurrent_many(config.pop("cell"), config.pop("length"), seeds, **config)
 
 

@@ -88,6 +88,14 @@ def check_xy(x: object, y: object, what: str = "data",
     return x, y.reshape(-1, 1)
 
 
+def check_floatx(floatx: object) -> str:
+    """Return ``floatx`` (a stored run's precision) if Keras computes in it; refuses another."""
+    if floatx != keras.config.floatx():
+        raise ValueError(f"this configuration was stored in {floatx}, but Keras computes in "
+                         f"{keras.config.floatx()}: call keras.config.set_floatx({floatx!r})")
+    return floatx
+
+
 def check_data(name: str, data: object,
                n_features: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unpack an ``(x, y)`` pair named ``name`` and check it with :func:`check_xy`."""

@@ -2,15 +2,16 @@
 
 The notebooks compute in float64 so that every machine prints the same digits; a learner's own
 code runs in float32, Keras' default. A conclusion the course states must not depend on that
-choice: each test below trains in float32 and asserts the same conclusion as the notebook.
+choice: each test below judges float32 runs and asserts the same conclusion as the notebook.
+The runs are stored (``tests/stored_runs.py``: trained once in float32, a sample retrained by
+``tests/test_store.py``).
 """
 
 from __future__ import annotations
 
 import keras
 import pytest
-
-from helpers.training import train_many
+from stored_runs import mlp_runs, recurrent_runs
 
 SEEDS = range(3000, 3020)
 pytestmark = pytest.mark.slow
@@ -28,9 +29,9 @@ def float32():
 
 
 def test_02_to_04_shallow_learns_deep_tanh_fails_relu_he_fixes_it():
-    shallow = train_many(1, seeds=SEEDS)
-    deep_tanh = train_many(5, seeds=SEEDS)
-    deep_relu = train_many(5, activation="relu", initializer="he_uniform", seeds=SEEDS)
+    shallow = mlp_runs(SEEDS, depth=1)
+    deep_tanh = mlp_runs(SEEDS, depth=5)
+    deep_relu = mlp_runs(SEEDS, depth=5, activation="relu", initializer="he_uniform")
     assert shallow.learned.mean() >= 0.9  # 02: 20 of 20
     assert deep_tanh.learned.mean() <= 0.3  # 03: 2 of 20
     assert deep_relu.learned.mean() >= 0.7  # 04: 18 of 20
@@ -38,29 +39,27 @@ def test_02_to_04_shallow_learns_deep_tanh_fails_relu_he_fixes_it():
 
 
 def test_06_glorot_and_adam_rescue_the_deep_tanh_network():
-    glorot = train_many(5, initializer="glorot_uniform", seeds=SEEDS)
-    adam = train_many(5, optimizer="adam", learning_rate=0.01, seeds=SEEDS)
+    glorot = mlp_runs(SEEDS, depth=5, initializer="glorot_uniform")
+    adam = mlp_runs(SEEDS, depth=5, optimizer="adam", learning_rate=0.01)
     assert glorot.learned.mean() >= 0.9  # 06: 20 of 20
     assert adam.learned.mean() >= 0.9  # 06: 20 of 20
 
 
 def test_07_relu_he_slides_with_depth_and_tanh_glorot_leads_at_width_5():
     relu = {
-        d: train_many(d, activation="relu", initializer="he_uniform", seeds=SEEDS).learned.mean()
+        d: mlp_runs(SEEDS, depth=d, activation="relu", initializer="he_uniform").learned.mean()
         for d in (5, 20)
     }
-    glorot_10 = train_many(10, initializer="glorot_uniform", seeds=SEEDS).learned.mean()
+    glorot_10 = mlp_runs(SEEDS, depth=10, initializer="glorot_uniform").learned.mean()
     assert relu[5] >= 0.7 and relu[20] <= 0.4  # 07: 27/30 and 4/30
-    relu_10 = train_many(
-        10, activation="relu", initializer="he_uniform", seeds=SEEDS
-    ).learned.mean()
+    relu_10 = mlp_runs(SEEDS, depth=10, activation="relu", initializer="he_uniform").learned.mean()
     assert glorot_10 >= relu_10  # 07: 30/30 against 19/30
 
 
 def test_09_only_residual_batch_norm_trains_at_30_layers():
-    plain = train_many(30, activation="relu", initializer="he_uniform", seeds=SEEDS)
-    fixed = train_many(30, activation="relu", initializer="he_uniform", seeds=SEEDS,
-                       batch_norm=True, residual=True)
+    plain = mlp_runs(SEEDS, depth=30, activation="relu", initializer="he_uniform")
+    fixed = mlp_runs(SEEDS, depth=30, activation="relu", initializer="he_uniform",
+                     batch_norm=True, residual=True)
     assert plain.learned.mean() <= 0.2                         # 09: 0.00
     assert fixed.learned.mean() >= 0.7                         # 09: 1.00
 
@@ -68,11 +67,11 @@ def test_09_only_residual_batch_norm_trains_at_30_layers():
 def test_10_simple_rnn_falls_behind_as_the_sequences_grow():
     # Notebook 10's float64 headline at 50 steps is a count on 10 seeds; notebook 10 states the
     # conclusion as a trend over lengths, which is what must survive float32 and new seeds.
-    from helpers.recurrent import OPEN_GATE_BIAS, train_recurrent_many
+    from helpers.recurrent import OPEN_GATE_BIAS
 
     seeds = range(3000, 3010)
-    simple_25 = train_recurrent_many("simple_rnn", 25, seeds).learned.mean()
-    simple_50 = train_recurrent_many("simple_rnn", 50, seeds).learned.mean()
-    lstm_50 = train_recurrent_many("lstm", 50, seeds, gate_bias=OPEN_GATE_BIAS).learned.mean()
+    simple_25 = recurrent_runs(seeds, "simple_rnn", 25).learned.mean()
+    simple_50 = recurrent_runs(seeds, "simple_rnn", 50).learned.mean()
+    lstm_50 = recurrent_runs(seeds, "lstm", 50, gate_bias=OPEN_GATE_BIAS).learned.mean()
     assert simple_25 >= 0.8 and simple_50 < simple_25          # 10: 10/10, then 2/10
     assert lstm_50 >= simple_50                                 # 10: 9/10 against 2/10

@@ -5,11 +5,12 @@ If one of these fails, the notebook text that states the claim is wrong and must
 
 import numpy as np
 import pytest
+from stored_runs import mlp_runs
 
 from helpers import seed_everything
 from helpers.data import load_circles
 from helpers.models import build_mlp
-from helpers.training import train, train_many
+from helpers.training import train
 
 SEEDS = range(1000, 1020)  # the notebooks use seeds 0-99
 
@@ -17,9 +18,9 @@ SEEDS = range(1000, 1020)  # the notebooks use seeds 0-99
 @pytest.fixture(scope="module")
 def runs():
     return {
-        "shallow": train_many(1, seeds=SEEDS),
-        "deep_tanh": train_many(5, seeds=SEEDS),
-        "deep_relu": train_many(5, activation="relu", initializer="he_uniform", seeds=SEEDS),
+        "shallow": mlp_runs(SEEDS, depth=1),
+        "deep_tanh": mlp_runs(SEEDS, depth=5),
+        "deep_relu": mlp_runs(SEEDS, depth=5, activation="relu", initializer="he_uniform"),
     }
 
 
@@ -51,8 +52,8 @@ def test_relu_he_fixes_five_layers(runs):
 
 
 def test_deeper_relu_fails_more_often():
-    rates = {d: train_many(d, activation="relu", initializer="he_uniform",
-                           seeds=range(1000, 1030)).learned.mean() for d in (15, 20)}
+    rates = {d: mlp_runs(range(1000, 1030), depth=d, activation="relu",
+                         initializer="he_uniform").learned.mean() for d in (15, 20)}
     assert rates[15] <= 0.8          # no longer reliable at 15 layers
     assert rates[20] <= 0.35         # mostly fails at 20 layers
     assert rates[20] <= rates[15]

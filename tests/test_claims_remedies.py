@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from stored_runs import mlp_runs
 
 from helpers import seed_everything
 from helpers.data import load_circles
@@ -48,12 +49,10 @@ def test_clipping_keeps_steps_small_but_does_not_make_the_scale_16_network_learn
         assert runs.learned.mean() <= 0.2, clip
 
 
-@pytest.mark.slow
 def test_residual_with_batch_norm_trains_where_plain_relu_fails():
-    depth = 30
-    plain = train_many(depth, activation="relu", initializer="he_uniform", seeds=SEEDS)
-    fixed = train_many(depth, activation="relu", initializer="he_uniform", seeds=SEEDS,
-                       batch_norm=True, residual=True)
+    plain = mlp_runs(SEEDS, depth=30, activation="relu", initializer="he_uniform")
+    fixed = mlp_runs(SEEDS, depth=30, activation="relu", initializer="he_uniform",
+                     batch_norm=True, residual=True)
     assert plain.learned.mean() <= 0.2
     assert fixed.learned.mean() >= 0.7
     assert fixed.learned.mean() >= plain.learned.mean() + 0.5

@@ -279,7 +279,9 @@ def _fake_machine(tmp_path: Path, uid: int, python313: bool) -> tuple[Path, dict
     (repo / ".ci" / "run").write_text((REPO / ".ci" / "run").read_text(encoding="utf-8"),
                                       encoding="utf-8")
     fakes = {
-        "make": f'echo "make $* PYTHON313=$PYTHON313" >> {log}',
+        # a make that fails for the target named in $FAIL_MAKE (after saying so)
+        "make": f'echo "make $* PYTHON313=$PYTHON313" >> {log}; echo "making $1"; '
+                '[ "$1" != "$FAIL_MAKE" ] || { echo "pip: no matching distribution"; exit 2; }',
         "apt-get": f'echo "apt-get $*" >> {log}',
         "apt-cache": "exit 1",  # this release packages no python3.13
         "sudo": f'echo "sudo $*" >> {log}; exec "$@"',
@@ -320,12 +322,27 @@ def test_ci_run_on_a_fresh_machine(tmp_path, uid):
         assert f"sudo {install} python3-venv" in sudo, calls
     makes = [c for c in calls if c.startswith("make ")]
     python313 = str(tmp_path / "bin" / "python3.13")
-    assert makes == [f"make {t} PYTHON313={python313}" for t in ("site", "test", "compat")]
+    # compat's venv installs in the background while the site builds, so those two in any order
+    want = [f"make {t} PYTHON313={python313}" for t in ("site", "compat-install", "test", "compat")]
+    assert sorted(makes[:2]) == sorted(want[:2]) and makes[2:] == want[2:], makes
     out = proc.stdout
     for stage in ("machine setup", "make site", "make test", "make compat"):
         assert re.search(rf"^== {stage}: \d+ s$", out, re.MULTILINE), out
     assert re.search(r"^== total: \d+ s$", out, re.MULTILINE), out
     assert "over its budget" not in out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
+def test_ci_run_fails_with_the_log_when_compat_venv_install_fails(tmp_path):
+    script, env = _fake_machine(tmp_path, 0, python313=True)
+    proc = subprocess.run(["bash", str(script)], env={**env, "FAIL_MAKE": "compat-install"},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pip: no matching distribution" in proc.stdout  # the background install's log
+    assert "installing make compat's venv failed" in proc.stdout
+    makes = [c.split()[1] for c in _calls(env) if c.startswith("make ")]
+    assert "test" not in makes and "compat" not in makes  # stopped before the long stages
+    assert "== total:" in proc.stdout
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
