@@ -164,7 +164,7 @@ class GradientMonitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         model, (layers, x, y) = self.model, _checked(self.model, self._x, self._y,
                                                      "GradientMonitor batch")
-        self._rows, self._previous, self._layers = [], None, layers
+        self._rows, self._previous, self._layers, self._writer = [], None, layers, None
         self._steps = (self.params or {}).get("steps") or np.nan
         if self.log_dir is not None:  # a new folder per run: base, base-2, base-3...
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -195,7 +195,6 @@ class GradientMonitor(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self._writer is not None:
             self._writer.close()
-            self._writer = None
 
     @np.errstate(all="ignore")  # weights that overflowed give NaN ratios, without warnings
     def _record(self, epoch: int) -> None:
@@ -251,13 +250,12 @@ class Diagnosis(NamedTuple):
         return list(dict.fromkeys(f.kind for f in self.findings))
 
     def _summary(self) -> tuple[str, pd.DataFrame]:
-        t = self.table
-        share = {c: [f"{v:.0%}" if pd.notna(v) else "-" for v in t[f"{c}_share"]]
+        t, g3 = self.table.set_index("layer"), "{:.3g}".format
+        share = {c: t[f"{c}_share"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "-")
                  for c in ("saturated", "dead")}
-        frame = pd.DataFrame({"activation": t["activation"].to_numpy(),
-                              "mean |grad|": [f"{v:.3g}" for v in t["grad_mean_abs"]],
-                              "vs output": [f"{v:.3g}" for v in t["grad_vs_output"]], **share},
-                             index=pd.Index(t["layer"].to_numpy(), name="layer"))
+        frame = pd.DataFrame({"activation": t["activation"],
+                              "mean |grad|": t["grad_mean_abs"].map(g3),
+                              "vs output": t["grad_vs_output"].map(g3), **share})
         return (f"Diagnosis of {self.model_name}: {', '.join(self.kinds) or 'healthy'} "
                 f"(first/output gradient ratio {self.first_to_output_ratio:.3g}, loss "
                 f"{self.loss:.3f})"), frame

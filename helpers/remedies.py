@@ -47,8 +47,7 @@ def init_checks(remedy: MLPConfig | Mapping[str, Any], depth: int, seeds: Iterab
     rows = []
     for s in check_seeds(seeds):
         seed_everything(s)
-        model = build_mlp(config)
-        g = layer_gradients(model, x, y, training=True)
+        g = layer_gradients(build_mlp(config), x, y, training=True)
         grads = np.array(g.sizes())
         rows.append({"seed": s, "ratio": grads[0] / grads[-1] if grads[-1] > 0 else np.nan,
                      "vanishing": vanishing(grads) is not None,
