@@ -211,8 +211,7 @@ def plot_activation_histograms(panels: Mapping[str, Mapping[str, np.ndarray]]) -
     per bin (over [-1, 1] when they lie in it). Returns the Figure; refuses empty ``panels``."""
     if not isinstance(panels, Mapping) or not panels:
         raise ValueError("panels must be a non-empty dict {title: {layer: activations}}")
-    ncols = min(2, len(panels))
-    nrows = -(-len(panels) // ncols)
+    ncols, nrows = min(2, len(panels)), -(-len(panels) // 2)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.2 * nrows), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)

@@ -50,14 +50,12 @@ INITIALIZER_LABELS = {TUTORIAL_INITIALIZER: "RandomUniform(0, 1) (the tutorial's
 
 
 @dataclasses.dataclass(frozen=True)
-class LabSettings:
-    """One configuration of the lab; the defaults are the tutorial's failing deep network.
-    Refuses values outside the ranges above, ACTIVATIONS and INITIALIZERS, naming the setting."""
+class LabSettings(MLPConfig):
+    """One configuration of the lab: an :class:`MLPConfig` whose defaults are the tutorial's failing
+    deep network, with the lab's ``epochs``, ``n_seeds`` and ``every_epoch``. Refuses what MLPConfig
+    refuses, values outside the ranges above, INITIALIZERS and OPTIMIZERS, naming the setting."""
 
     depth: int = 5
-    width: int = 5
-    activation: str = "tanh"
-    initializer: str = TUTORIAL_INITIALIZER
     optimizer: str = "sgd"
     learning_rate: float = 0.01
     epochs: int = 500
@@ -65,7 +63,7 @@ class LabSettings:
     every_epoch: bool = False
 
     def __post_init__(self) -> None:
-        self.config()  # refuses what MLPConfig refuses; then the lab's narrower ranges
+        super().__post_init__()  # refuses what MLPConfig refuses; then the lab's narrower ranges
         for name, bounds in (("depth", DEPTH_RANGE), ("width", WIDTH_RANGE),
                              ("epochs", EPOCHS_RANGE), ("n_seeds", SEEDS_RANGE)):
             check_int(name, getattr(self, name), *bounds)
@@ -74,11 +72,6 @@ class LabSettings:
         check_float("learning_rate", self.learning_rate, *LEARNING_RATE_RANGE)
         if not isinstance(self.every_epoch, bool):
             raise TypeError(f"every_epoch must be True or False, got {self.every_epoch!r}")
-
-    def config(self) -> MLPConfig:
-        """The network and training settings as an :class:`MLPConfig` (refuses what it does)."""
-        return MLPConfig(self.depth, self.width, self.activation, self.initializer,
-                         optimizer=self.optimizer, learning_rate=self.learning_rate)
 
     def describe(self) -> str:
         """One line, e.g. ``5 x 5 tanh, RandomUniform(0, 1), SGD lr 0.01, 500 epochs, 1 seed``."""
@@ -209,7 +202,7 @@ def run_lab(settings: LabSettings | None = None, *,
     share = 0.85 if s.n_seeds == 1 else 0.8 / math.sqrt(s.n_seeds)  # seed 0's part of the bar
     report(0.0, f"seed 1 of {s.n_seeds}: building and diagnosing the model")
     seed = seed_everything(0)
-    model = build_mlp(s.config())
+    model = build_mlp(s)
     diagnosis_before = diagnose(model, *train_data)
     monitor = GradientMonitor(*train_data)
     every = max(1, s.epochs // 50)  # at most about 50 progress reports
@@ -225,8 +218,9 @@ def run_lab(settings: LabSettings | None = None, *,
     else:  # the monitor's hooks by hand: before training and after the last epoch (fast)
         monitor.set_model(model)
         monitor.on_train_begin()
-    history = train(model, train_data, test_data, epochs=s.epochs, optimizer=s.optimizer,
-                    learning_rate=s.learning_rate, seed=seed, callbacks=callbacks).history
+    history = train(model, train_data, test_data, epochs=s.epochs, batch_size=s.batch_size,
+                    optimizer=s.optimizer, learning_rate=s.learning_rate, clipnorm=s.clipnorm,
+                    clipvalue=s.clipvalue, seed=seed, callbacks=callbacks).history
     if not s.every_epoch:
         monitor.on_epoch_end(s.epochs - 1)
     (train_loss, train_acc), (test_loss, test_acc) = (model.evaluate(*data, verbose=0)
@@ -238,7 +232,7 @@ def run_lab(settings: LabSettings | None = None, *,
     diagnosis = diagnose(model, *train_data)
     if s.n_seeds > 1:
         report(share + 0.01, f"seeds 2 to {s.n_seeds}: training them together")
-        others = train_many(s.config(), seeds=range(1, s.n_seeds), epochs=s.epochs,
+        others = train_many(s, seeds=range(1, s.n_seeds), epochs=s.epochs,
                             train_data=train_data, test_data=test_data)
         seeds = pd.concat([seeds, others[seeds.columns]], ignore_index=True)
     k = int(seeds["learned"].sum())
@@ -253,13 +247,12 @@ def _outputs(result: LabResult) -> tuple[dict, dict]:
     fig = plot_lab(result, fig=matplotlib.figure.Figure())
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=80, bbox_inches="tight")
-    w, h = fig.get_size_inches() * fig.dpi
     text = f"<pre>{html.escape(result.summary())}</pre>"
     for when, diag in (("Before", result.diagnosis_before), ("After", result.diagnosis)):
         items = "".join(f.to_html() for f in diag.findings) or "<li>nothing wrong</li>"
         text += f"<p>{when} training, <code>diagnose</code> found:</p><ul>{items}</ul>"
     data = ({"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
-             "text/plain": f"<Figure size {w:.0f}x{h:.0f} with {len(fig.axes)} Axes>"},
+             "text/plain": repr(fig)},  # as IPython shows a figure
             {"text/html": text, "text/plain": result.summary()})
     return tuple({"output_type": "display_data", "data": d, "metadata": {}} for d in data)
 
@@ -272,7 +265,7 @@ class Lab:
     def __init__(self, **settings: Any):
         import ipywidgets as w
 
-        s = LabSettings(**settings)
+        s = self._start = LabSettings(**settings)
         kw = {"style": {"description_width": "7.5em"}, "layout": w.Layout(width="31em")}
         sliders = {"depth": ("hidden layers", DEPTH_RANGE, 1),
                    "width": ("units / layer", WIDTH_RANGE, 1),
@@ -314,8 +307,8 @@ class Lab:
         self.widget.add_class("gradient-lab")
 
     def settings(self) -> LabSettings:
-        """The current control values, checked."""
-        return LabSettings(**{name: control.value for name, control in self.controls.items()})
+        """The LabSettings given with the current control values, checked."""
+        return dataclasses.replace(self._start, **{n: c.value for n, c in self.controls.items()})
 
     def _on_optimizer(self, change: dict) -> None:
         self.controls["learning_rate"].value = DEFAULT_LEARNING_RATES[change["new"]]
