@@ -150,13 +150,12 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
                  seeds: Iterable[int] = range(100), activation: str = "relu",
                  initializer: str = "he_uniform", x: np.ndarray | None = None,
                  tol: float = 1e-6) -> pd.DataFrame:
-    """Which freshly initialized networks are constant functions of their input (*dead*): for
-    each seed, ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` and
-    ``x`` (default: the 1000 circles inputs) through its hidden layers; dead:
-    :func:`helpers.gradients.dead_network` holds for a hidden layer's outputs. One row per
-    (depth, width, seed): ``activation``, ``initializer``, ``dead``, ``dead_layer`` (first
-    constant layer, 0 if none), ``hidden_spread`` (largest unit spread of the last hidden
-    layer). Refuses depth/width < 1, what ``build_mlp`` refuses, bad seeds and x."""
+    """Which freshly initialized networks are constant functions of their input (*dead*): per seed,
+    ``seed_everything(seed); build_mlp(...)`` and ``x`` (default: the 1000 circles inputs) through
+    its hidden layers. One row per (depth, width, seed): ``activation``, ``initializer``, ``dead``,
+    ``dead_layer`` (the first hidden layer :func:`helpers.gradients.dead_network` finds constant,
+    0 if none), ``hidden_spread`` (largest unit spread of the last hidden layer). Refuses
+    depth/width < 1, what ``build_mlp`` refuses, bad seeds and x."""
     depths, widths = _positive_ints("depth", depth), _positive_ints("width", width)
     seed_list, tol = check_seeds(seeds), check_float("tol", tol, minimum=0.0)
     if x is None:
