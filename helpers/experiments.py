@@ -93,10 +93,8 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
     if_set = {k: v for c in configs for k, v in _IF_SET.items() if k in c}
     full = [{**_DEFAULTS, **if_set, **c, "epochs": epochs, "floatx": keras.config.floatx()}
             for c in configs]
-    if table is None:
-        runs = pd.concat([train_config(c, seed_list) for c in full], ignore_index=True)
-    else:
-        runs = load_or_train(table, full, seed_list, train_config, progress)
+    runs = (pd.concat([train_config(c, seed_list) for c in full], ignore_index=True)
+            if table is None else load_or_train(table, full, seed_list, train_config, progress))
     keys = dict.fromkeys(k for c in configs for k in c)  # (a key some grids omit: its default)
     given = pd.DataFrame([{k: f[k] for k in keys} for f in full for _ in seed_list])
     return pd.concat([given, runs[["seed"]].assign(epochs=epochs), runs[_RESULTS]], axis=1)
@@ -122,19 +120,18 @@ def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
         raise TypeError(f"results must be a DataFrame (from sweep), got {type(results).__name__}")
     if results.empty:
         raise ValueError("results is empty")
-    if outcome not in results.columns:
-        raise ValueError(f"results has no column {outcome!r}")
     skip = {"seed", "epochs", "history", "dead_layer", "hidden_spread", outcome, *_RESULTS}
     by = [c for c in results if c not in skip] if by is None else [by] if isinstance(
         by, str) else list(by)
-    if missing := [c for c in by if c not in results.columns]:
-        raise ValueError(f"by: unknown column(s) {missing}; results has {list(results.columns)}")
+    if missing := [c for c in [*by, outcome] if c not in results.columns]:
+        raise ValueError(f"by or outcome: unknown column(s) {missing}; results has "
+                         f"{list(results.columns)}")
     rows = []
     for key, g in results.groupby(by, sort=False, dropna=False) if by else [((), results)]:
         n, k = len(g), int(g[outcome].astype(bool).sum())
         lo, hi = wilson_ci(k, n, confidence)
-        row = {**dict(zip(by, key if isinstance(key, tuple) else (key,))), "n": n,
-               f"n_{outcome}": k, f"share_{outcome}": k / n, "ci_low": lo, "ci_high": hi}
+        row = {**dict(zip(by, key)), "n": n, f"n_{outcome}": k, f"share_{outcome}": k / n,
+               "ci_low": lo, "ci_high": hi}  # (grouped by a list, pandas' keys are tuples)
         if "test_accuracy" in g:
             q25, med, q75 = np.percentile(g["test_accuracy"], [25, 50, 75])
             row.update(median_accuracy=med, q25_accuracy=q25, q75_accuracy=q75)
@@ -151,13 +148,12 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
                  seeds: Iterable[int] = range(100), activation: str = "relu",
                  initializer: str = "he_uniform", x: np.ndarray | None = None,
                  tol: float = 1e-6) -> pd.DataFrame:
-    """Which freshly initialized networks are constant functions of their input (*dead*): for
-    each seed, ``seed_everything(seed); build_mlp(depth, width, activation, initializer)`` and
-    ``x`` (default: the 1000 circles inputs) through its hidden layers; dead:
-    :func:`helpers.gradients.dead_network` holds for a hidden layer's outputs. One row per
-    (depth, width, seed): ``activation``, ``initializer``, ``dead``, ``dead_layer`` (first
-    constant layer, 0 if none), ``hidden_spread`` (largest unit spread of the last hidden
-    layer). Refuses depth/width < 1, what ``build_mlp`` refuses, bad seeds and x."""
+    """Which freshly initialized networks are constant functions of their input (*dead*): per seed,
+    ``seed_everything(seed); build_mlp(...)`` and ``x`` (default: the 1000 circles inputs) through
+    its hidden layers. One row per (depth, width, seed): ``activation``, ``initializer``, ``dead``,
+    ``dead_layer`` (the first hidden layer :func:`helpers.gradients.dead_network` finds constant,
+    0 if none), ``hidden_spread`` (largest unit spread of the last hidden layer). Refuses
+    depth/width < 1, what ``build_mlp`` refuses, bad seeds and x."""
     depths, widths = _positive_ints("depth", depth), _positive_ints("width", width)
     seed_list, tol = check_seeds(seeds), check_float("tol", tol, minimum=0.0)
     if x is None:
@@ -174,15 +170,12 @@ def dead_at_init(depth: int | Sequence[int], width: int | Sequence[int] = 5,
             seed_everything(s)  # then build_mlp's draws (fast): a new initializer per kernel,
             for layer in hidden:  # in layer order (its bias initializer, zeros, draws nothing)
                 layer.kernel.assign(make_initializer(initializer)(layer.kernel.shape))
-            # per hidden layer: (constant over x, largest unit spread)
-            layers = [(dead_network(h, tol), float(np.ptp(h, axis=0).max()))
-                      for h in map(np.asarray, probe(x))]
-            first = next((i + 1 for i, (dead, _) in enumerate(layers) if dead), 0)
-            for d in depths:
-                dead_layer = first if first <= d else 0
-                rows.append({"depth": d, "width": w, "activation": activation, "initializer":
-                             initializer, "seed": s, "dead": layers[d - 1][0] or dead_layer > 0,
-                             "dead_layer": dead_layer, "hidden_spread": layers[d - 1][1]})
+            outputs = [np.asarray(h) for h in probe(x)]  # per hidden layer, a row per input
+            first = next((i + 1 for i, h in enumerate(outputs) if dead_network(h, tol)), 0)
+            rows += [{"depth": d, "width": w, "activation": activation, "initializer": initializer,
+                      "seed": s, "dead": 0 < first <= d, "dead_layer": first if first <= d else 0,
+                      "hidden_spread": float(np.ptp(outputs[d - 1], axis=0).max())}
+                     for d in depths]
     return pd.DataFrame(rows).sort_values(["depth", "width"], kind="stable", ignore_index=True)
 
 

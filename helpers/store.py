@@ -12,6 +12,7 @@ import io
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -64,10 +65,9 @@ def _provenance() -> dict[str, str]:
         commit = subprocess.run(["git", "-C", str(RESULTS_DIR.parent), "rev-parse", "--short",
                                  "HEAD"], capture_output=True, text=True, encoding="utf-8",
                                 errors="replace", timeout=10).stdout
-    with contextlib.suppress(OSError, StopIteration):
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text(
-                   encoding="utf-8", errors="replace")
-                   .splitlines() if line.startswith("model name"))
+    with contextlib.suppress(OSError, TypeError):  # TypeError: no "model name" line
+        cpu = re.search(r"^model name[^:\n]*:(.*)", Path("/proc/cpuinfo").read_text(
+            encoding="utf-8", errors="replace"), re.M)[1].strip()
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "commit": commit.strip() or "unknown", "python": platform.python_version(),
             **{m: importlib.import_module(m).__version__ for m in ("tensorflow", "keras", "numpy")},
@@ -75,13 +75,11 @@ def _provenance() -> dict[str, str]:
 
 
 class Table:
-    """One stored table: ``rows()``/``records()`` read and check it, ``append`` adds rows.
-    ``folder`` defaults to ``$COURSE_RESULTS_DIR`` if set (``make results`` recomputes into a
-    new folder), else :data:`RESULTS_DIR`."""
+    """One stored table in ``folder``: by default ``$COURSE_RESULTS_DIR`` if set (``make results``
+    recomputes into a new folder), else :data:`RESULTS_DIR`."""
 
     def __init__(self, name: str, folder: Path | None = None):
-        if not isinstance(name, str) or not name or not all(
-                c.isalnum() or c in "_-" for c in name):
+        if not isinstance(name, str) or not re.fullmatch(r"[\w-]+", name):
             raise ValueError(f"table must be a name of letters, digits, '_' or '-', got {name!r}")
         self.name = name
         folder = Path(folder or os.environ.get("COURSE_RESULTS_DIR") or RESULTS_DIR)
@@ -130,10 +128,9 @@ class Table:
         return [{k: _value(v) for k, v in row.items()} for row in self.rows()]
 
     def append(self, rows: list[dict[str, Any]], columns: list[str], trainer: str) -> None:
-        """Add rows at the end, one process at a time (a lock file: two notebooks appending at
-        once would break the chain of checks); never rewrites a row, skips rows whose
-        configuration and seed are stored already, records who made them. Refuses columns other
-        than the stored ones (TableError)."""
+        """Add ``rows`` at the end, one process at a time (a lock: two notebooks appending at
+        once would break the chain of checks), skipping those whose configuration and seed are
+        stored; records who made them. Refuses columns other than the stored ones (TableError)."""
         self.csv.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(self.csv.with_suffix(".lock")):
             meta, stored, previous = self._read()
@@ -226,13 +223,10 @@ def load_or_train(table: str, configs: Iterable[Mapping[str, Any]], seeds: Itera
     last = ((tab.meta() or {}).get("runs") or [{}])[-1]
     n_all, n_new = len(out), sum(len(missing) for _, missing in todo)
     where = f"{tab.csv.parent.name}/{tab.csv.name}"
-    if n_new:
-        print(f"{n_all - n_new} of {n_all} runs read from {where}, {n_new} trained now "
-              f"({time.perf_counter() - start:.0f} s){' and added' if not unstored else ''}; "
-              "recompute all: make results")
-    else:
-        print(f"{n_all} runs read from {where} (made {last.get('date', '?')[:10]} with Python "
-              f"{last.get('python')}, TensorFlow {last.get('tensorflow')}, Keras "
-              f"{last.get('keras')}); recompute: make results")
-    sys.stdout.flush()
+    print(f"{n_all - n_new} of {n_all} runs read from {where}, {n_new} trained now "
+          f"({time.perf_counter() - start:.0f} s){' and added' if not unstored else ''}; "
+          "recompute all: make results" if n_new else
+          f"{n_all} runs read from {where} (made {last.get('date', '?')[:10]} with Python "
+          f"{last.get('python')}, TensorFlow {last.get('tensorflow')}, Keras "
+          f"{last.get('keras')}); recompute: make results", flush=True)
     return pd.DataFrame(out)

@@ -82,9 +82,8 @@ def check_xy(x: object, y: object, what: str = "data",
         raise ValueError(f"{what}: x and y must not be empty")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{what}: x must not contain NaN or infinity")
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise ValueError(f"{what}: labels must be 0 or 1, got "
-                         f"{np.unique(y[~np.isin(y, (0.0, 1.0))])[:5].tolist()}")
+    if not (binary := np.isin(y, (0.0, 1.0))).all():
+        raise ValueError(f"{what}: labels must be 0 or 1, got {np.unique(y[~binary])[:5].tolist()}")
     return x, y.reshape(-1, 1)
 
 
