@@ -303,16 +303,23 @@ def _calls(env: dict[str, str]) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
+def _run_ci(tmp_path: Path, uid: int = 0, python313: bool = True,
+            **extra_env: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """.ci/run on :func:`_fake_machine` (with ``extra_env``): the finished process and the
+    calls the fake commands recorded."""
+    script, env = _fake_machine(tmp_path, uid, python313)
+    proc = subprocess.run(["bash", str(script)], env={**env, **extra_env}, capture_output=True,
+                          text=True, timeout=60)
+    return proc, _calls(env)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
 @pytest.mark.parametrize("uid", [0, 1000])
 def test_ci_run_on_a_fresh_machine(tmp_path, uid):
     """sudo only when not root; the venv module installed when missing; Python 3.13 found on
     PATH and passed to make; the three stages in order, each timed, and the total."""
-    script, env = _fake_machine(tmp_path, uid, python313=True)
-    proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc, calls = _run_ci(tmp_path, uid)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    calls = _calls(env)
     install = "env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
     assert any(c.startswith("apt-get install") and c.endswith("python3-venv") for c in calls)
     sudo = [c for c in calls if c.startswith("sudo ")]
@@ -334,22 +341,18 @@ def test_ci_run_on_a_fresh_machine(tmp_path, uid):
 
 @pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
 def test_ci_run_fails_with_the_log_when_compat_venv_install_fails(tmp_path):
-    script, env = _fake_machine(tmp_path, 0, python313=True)
-    proc = subprocess.run(["bash", str(script)], env={**env, "FAIL_MAKE": "compat-install"},
-                          capture_output=True, text=True, timeout=60)
+    proc, calls = _run_ci(tmp_path, FAIL_MAKE="compat-install")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "pip: no matching distribution" in proc.stdout  # the background install's log
     assert "installing make compat's venv failed" in proc.stdout
-    makes = [c.split()[1] for c in _calls(env) if c.startswith("make ")]
+    makes = [c.split()[1] for c in calls if c.startswith("make ")]
     assert "test" not in makes and "compat" not in makes  # stopped before the long stages
     assert "== total:" in proc.stdout
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
 def test_ci_run_says_when_it_is_over_its_time_budget(tmp_path):
-    script, env = _fake_machine(tmp_path, 0, python313=True)
-    proc = subprocess.run(["bash", str(script)], env={**env, "CI_BUDGET_S": "-1"},
-                          capture_output=True, text=True, timeout=60)
+    proc, _ = _run_ci(tmp_path, CI_BUDGET_S="-1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"^warning: the run took \d+ s, over its budget of -1 s$", proc.stdout,
                      re.MULTILINE), proc.stdout
@@ -357,12 +360,10 @@ def test_ci_run_says_when_it_is_over_its_time_budget(tmp_path):
 
 @pytest.mark.skipif(sys.platform != "linux", reason=".ci/run is the Linux CI entry point")
 def test_ci_run_without_python_313_stops_before_the_long_stages(tmp_path):
-    script, env = _fake_machine(tmp_path, 0, python313=False)
-    proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc, calls = _run_ci(tmp_path, python313=False)
     assert proc.returncode == 1
     assert "needs Python 3.13" in proc.stdout and "PYTHON313=" in proc.stdout
-    assert not [c for c in _calls(env) if c.startswith("make ")]
+    assert not [c for c in calls if c.startswith("make ")]
     assert "== total:" in proc.stdout  # the time is printed on failure too
 
 
