@@ -9,9 +9,8 @@ The runs are stored (``tests/stored_runs.py``: trained once in float32, a sample
 
 from __future__ import annotations
 
-import keras
 import pytest
-from stored_runs import mlp_runs, recurrent_runs
+from stored_runs import mlp_runs, precision, recurrent_runs
 
 SEEDS = range(3000, 3020)
 pytestmark = pytest.mark.slow
@@ -19,13 +18,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def float32():
-    # Keras fixes its layers' dtype policy when the first layer is built (float64 here, from
-    # conftest): floatx alone would leave every new layer in float64.
-    keras.config.set_floatx("float32")
-    keras.config.set_dtype_policy("float32")
-    yield
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
+    with precision("float32"):
+        yield
 
 
 def test_02_to_04_shallow_learns_deep_tanh_fails_relu_he_fixes_it():

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from stored_runs import precision
 
 from helpers import store
 from helpers.store import Table, TableError, load_or_train
@@ -227,26 +228,21 @@ def test_stored_rows_retrain_to_the_same_numbers(name):
     accuracy by 0.024 (measured), so a float32 row of ``train_many`` is retrained with the seeds
     stacked with it when it was stored: its configuration's seeds of the same run."""
     tab = Table(name, store.RESULTS_DIR)
-    trainer = pkgutil.resolve_name(tab.meta()["trainer"])
-    columns = tab.meta()["columns"]
+    meta, records = tab.meta(), tab.records()
+    trainer = pkgutil.resolve_name(meta["trainer"])
+    columns = meta["columns"]
     results = columns[columns.index("seed") + 1:-1]  # between 'seed' and 'run'
     keys = columns[:columns.index("seed")]
-    records = tab.records()
     sample = random.Random(20261127).sample(records, k=3)
     assert keras.config.floatx() == "float64"
     for row in sample:
         config, seeds = {k: row[k] for k in keys}, [row["seed"]]
         floatx = row.get("floatx", "float64")
-        if floatx != "float64" and tab.meta()["trainer"] == "helpers.experiments:train_config":
+        if floatx != "float64" and meta["trainer"] == "helpers.experiments:train_config":
             seeds = [r["seed"] for r in records
                      if r["run"] == row["run"] and all(r[k] == v for k, v in config.items())]
-        keras.config.set_floatx(floatx)
-        keras.config.set_dtype_policy(floatx)
-        try:
+        with precision(floatx):
             runs = trainer(config, seeds)
-        finally:
-            keras.config.set_floatx("float64")
-            keras.config.set_dtype_policy("float64")
         got = runs[runs["seed"] == row["seed"]].iloc[0]
         for col in results:
             want = row[col]
@@ -254,11 +250,11 @@ def test_stored_rows_retrain_to_the_same_numbers(name):
                 assert got[col] != got[col], (name, col, row, got[col])
             elif isinstance(want, float):
                 assert abs(got[col] - want) <= 0.01, (name, col, row, got[col])
-            elif isinstance(want, str) and _numbers(want) is not None:
+            elif isinstance(want, str) and (numbers := _numbers(want)) is not None:
                 # numbers stored as text (12's gradient profiles, repr digits): another CPU's
                 # vector width moves the last bit (measured: 1.5777059850281843 for
                 # 1.577705985028184), a change in the maths moves far more
-                assert np.allclose(_numbers(got[col]), _numbers(want), rtol=1e-9, atol=0), (
+                assert np.allclose(_numbers(got[col]), numbers, rtol=1e-9, atol=0), (
                     name, col, row, got[col])
             else:
                 assert got[col] == want, (name, col, row)
