@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import binomtest
+from stored_runs import MLP_TABLE
 
 from helpers import experiments as ex
 from helpers.experiments import (
@@ -218,7 +219,7 @@ def test_weight_l1_history_matches_train(circles):
 # 100 seeds) 0.01 at depth 5 and 0.35 at depth 20. The bounds below leave room for seed-to-seed
 # variation over 20 seeds.
 
-CLAIM_SEEDS = range(1000, 1020)
+CLAIM_SEEDS = range(1000, 1020)  # their runs are stored: tests/stored_runs.py
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +230,7 @@ def claims():
         {"depth": [5], "activation": ["relu"], "initializer": ["uniform_0_1"]},
         {"depth": [5, 20], "activation": ["relu"], "initializer": ["he_uniform"]},
     ]
-    runs = sweep(grid, seeds=CLAIM_SEEDS, epochs=500)
+    runs = sweep(grid, seeds=CLAIM_SEEDS, epochs=500, table=MLP_TABLE, progress=False)
     rates = summarize(runs, by=["activation", "initializer", "depth"])
     return runs, rates.set_index(["activation", "initializer", "depth"])["n_learned"]
 
