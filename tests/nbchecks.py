@@ -45,6 +45,9 @@ BADGE = re.compile(r"\[!\[[^\]]*\]\(([^)\s]+)\)\]\(([^)\s]+)\)")
 TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 REQUIRED_SECTIONS = ("Overview", "Setup", "Summary", "Exercises", "Further reading")
 TF_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
+# The course's package imports TensorFlow too (helpers.seeding), so the environment goes first.
+TF_OR_HELPERS_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras|helpers)\b", re.MULTILINE)
+FLOAT64 = re.compile(r"""^keras\.config\.set_floatx\(\s*["']float64["']\s*\)""", re.MULTILINE)
 
 
 def _project() -> dict:
@@ -395,13 +398,17 @@ def check_setup_cell(nb, name: str, repo_url: str) -> list[str]:
             )
         if not lines[k].lstrip().startswith("%pip"):
             problems.append(f"use `%pip`, not `!pip`: {lines[k].strip()!r}")
-    first_tf = TF_IMPORT.search(src)
+    first_tf = TF_OR_HELPERS_IMPORT.search(src)
     for var in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
         m = re.search(rf"os\.environ\[\s*['\"]{var}['\"]\s*\]\s*=", src)
         if not m:
             problems.append(f"the setup cell must set os.environ[{var!r}]")
         elif first_tf and m.start() > first_tf.start():
-            problems.append(f"os.environ[{var!r}] must be set before importing TensorFlow/Keras")
+            problems.append(f"os.environ[{var!r}] must be set before importing TensorFlow, Keras "
+                            "or helpers (which imports TensorFlow)")
+    if not FLOAT64.search(src):
+        problems.append('the setup cell must call keras.config.set_floatx("float64") (the course '
+                        "trains in float64: the same digits on other CPUs)")
     setup_index = next(i for i, c in enumerate(nb.cells) if c is code[0])
     for i, cell in _code_cells(nb):
         if i < setup_index and TF_IMPORT.search(_source(cell)):

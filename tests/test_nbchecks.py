@@ -19,16 +19,17 @@ _COMMENT = "Colab, Kaggle, a JupyterHub...: install it, keep the installed Tenso
 SETUP = f"""\
 import os
 
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 try:
     import helpers  # the course's helper package (installed by `make lab`, Binder or pip)
 except ModuleNotFoundError:  # {_COMMENT}
     %pip install -q "{pip_spec(URL)}"
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
 import keras
 import tensorflow as tf
 
+keras.config.set_floatx("float64")
 print(f"TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")"""
 
 
@@ -229,6 +230,12 @@ BAD = {
             "import os\n", "import os\nimport keras\n")), "check_setup_cell"),
     "no ONEDNN env": (_set(3, SETUP.replace('os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"', "")),
                       "check_setup_cell"),
+    "env after import helpers (it imports TensorFlow)": (
+        _set(3, SETUP.replace('os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"\n', "").replace(
+            "\nimport keras\n", '\nos.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"\nimport keras\n')),
+        "check_setup_cell"),
+    "no float64": (_set(3, SETUP.replace('keras.config.set_floatx("float64")\n', "")),
+                   "check_setup_cell"),
     "two setup cells": (_insert(4, new_code_cell("x = 0", execution_count=2)),
                         "check_setup_cell"),
     "no solution": (_set(7, "## Exercises\n\n1. Do it."), "check_exercises_have_solutions"),
