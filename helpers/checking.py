@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 STATUSES = ("correct", "incorrect", "not attempted", "error")
 _MARKS = {"correct": "✔", "incorrect": "✘", "not attempted": "…", "error": "!"}
 _COLOURS = {"correct": "#1a7f37", "incorrect": "#b3261e", "not attempted": "#57606a",
@@ -109,7 +111,10 @@ def grade(exercises: Mapping[str, Exercise], namespace: Mapping[str, Any]) -> li
 def number(answer: Any, what: str, minimum: float | None = None,
            maximum: float | None = None) -> float:
     """``answer`` as a float, or :class:`Wrong` naming ``what`` was expected and its range."""
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+    if isinstance(answer, (bool, np.bool_, str)):
+        raise Wrong(f"expected {what} as a single number, got {type(answer).__name__} "
+                    f"{answer!r}.")
+    if not isinstance(answer, numbers.Real):
         try:  # NumPy scalars and 0-d arrays, one-element Series
             answer = float(answer)
         except (TypeError, ValueError):
@@ -119,7 +124,9 @@ def number(answer: Any, what: str, minimum: float | None = None,
     if value != value:
         raise Wrong(f"expected {what}, got NaN.")
     if minimum is not None and value < minimum or maximum is not None and value > maximum:
-        raise Wrong(f"expected {what} between {minimum} and {maximum}, got {value:g}.")
+        bounds = (f"between {minimum:g} and {maximum:g}" if None not in (minimum, maximum)
+                  else f"at least {minimum:g}" if maximum is None else f"at most {maximum:g}")
+        raise Wrong(f"expected {what} {bounds}, got {value:g}.")
     return value
 
 

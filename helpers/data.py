@@ -15,8 +15,9 @@ def load_circles(n_samples: int = 1000, noise: float = 0.1, random_state: int = 
                  n_train: int = 500, leak_free: bool = False) -> Split:
     """Return ``(x_train, y_train), (x_test, y_test)``: ``make_circles`` (the defaults are the
     tutorial's) scaled to [-1, 1] by a MinMaxScaler fitted on *all* points (``leak_free``: on the
-    training rows), the first ``n_train`` rows for training. x: float64 (n, 2); y: int64 (n,), 1
-    for the inner circle. Refuses n_samples < 2, noise < 0 and n_train outside (0, n_samples)."""
+    training rows, so test points may fall slightly outside), the first ``n_train`` rows for
+    training. x: float64 (n, 2); y: int64 (n,), 1 for the inner circle. Refuses n_samples < 2,
+    noise < 0 and n_train outside (0, n_samples)."""
     n_samples = check_int("n_samples", n_samples, minimum=2)
     noise = check_float("noise", noise, minimum=0.0)
     random_state = check_int("random_state", random_state, minimum=0, maximum=2**32 - 1)

@@ -50,8 +50,9 @@ def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
                  ) -> list[dict[str, Any]]:
     """The configurations (dicts) a grid spans: ``grid`` maps keys of :data:`GRID_KEYS`
     (``depth`` required) to lists of values, or is a list of such dicts; the last key varies
-    fastest. Refuses empty grids, unknown keys, bare values and any value ``build_mlp`` or
-    ``train_many`` would refuse, naming the grid key."""
+    fastest. Refuses empty grids, unknown keys, bare values, any value :class:`MLPConfig` refuses
+    (naming the grid key) and any combination it refuses (residual with depth 1, linear with
+    batch_norm); ``train_many`` refuses optimizers other than SGD and Adam when it trains."""
     grids = [grid] if isinstance(grid, Mapping) else grid
     if not isinstance(grids, (list, tuple)) or not all(isinstance(g, Mapping) for g in grids):
         raise TypeError(f"grid must be a dict of lists (or a list of such dicts), got {grid!r}")
@@ -67,6 +68,11 @@ def grid_configs(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]]
         values = [_as_list(f"grid[{k!r}]", v, lambda x, k=k: MLPConfig.check_field(k, x))
                   for k, v in g.items()]
         configs += [dict(zip(g, combo)) for combo in itertools.product(*values)]
+    for c in configs:  # the combinations, before anything trains
+        try:
+            MLPConfig(**c)
+        except ValueError as err:
+            raise ValueError(f"grid configuration {c}: {err}") from None
     return configs
 
 
@@ -102,17 +108,20 @@ def sweep(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Sequence]],
 
 def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """The Wilson score interval for ``k`` successes out of ``n`` (scipy's binomtest);
-    refuses n < 1, k outside [0, n] and a confidence outside (0, 1]."""
+    refuses n < 1, k outside [0, n] and a confidence outside (0, 1)."""
     n = check_int("n", n, minimum=1)
     k = check_int("k", k, minimum=0, maximum=n)
     confidence = check_float("confidence", confidence, 0.0, 1.0, strict_min=True)
+    if confidence == 1.0:  # an interval of certainty has no Wilson bounds (scipy gives NaN)
+        raise ValueError("confidence must be less than 1, got 1.0")
     ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
 
 def summarize(results: pd.DataFrame, by: str | Sequence[str] | None = None,
               outcome: str = "learned", confidence: float = 0.95) -> pd.DataFrame:
-    """One row per configuration (the ``by`` columns; default: all but per-run results), in
+    """One row per configuration (the ``by`` columns; default: all but ``seed``, ``epochs`` and
+    the per-run results), in
     order of first appearance: ``n``, ``n_<outcome>``, ``share_<outcome>``, its Wilson interval
     ``ci_low``, ``ci_high`` and the quartiles of ``test_accuracy`` if present (``median_``,
     ``q25_``, ``q75_accuracy``). Refuses empty frames, unknown columns."""

@@ -61,7 +61,8 @@ def dead_units(outputs: object, activation: str) -> np.ndarray | None:
 
 
 def dead_network(features: object, tol: float = 1e-6) -> bool:
-    """True if the last hidden layer's outputs (rows = inputs) are constant: no gradient passes."""
+    """True if a layer's outputs (rows = inputs) are constant across inputs (every column's
+    spread below ``tol``): no gradient passes below that layer."""
     return bool(np.ptp(np.asarray(features), axis=0).max() < tol)
 
 
@@ -81,9 +82,10 @@ def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 def _checked(model: keras.Model, x: object, y: object, what: str):
     layers = _dense_layers(model)
     x, y = check_xy(x, y, what, n_features=model.inputs[0].shape[-1])
-    if (n_out := model.outputs[0].shape[-1]) != 1:
-        raise ValueError(f"{what}: the model must output one probability per row "
-                         f"(Dense(1, 'sigmoid')), its output has {n_out} columns")
+    if (n_out := model.outputs[0].shape[-1]) != 1 or activation_name(layers[-1]) != "sigmoid":
+        raise ValueError(f"{what}: the model must output one probability per row (its last "
+                         f"Dense layer Dense(1, 'sigmoid')); it has {n_out} output columns and "
+                         f"its last Dense layer's activation is {activation_name(layers[-1])}")
     return layers, x, y
 
 
@@ -104,8 +106,9 @@ class LayerGradients(NamedTuple):
 
 def layer_gradients(model: keras.Model, x, y, training: bool = False) -> LayerGradients:
     """Binary cross-entropy of ``model(x, training=training)`` on ``(x, y)`` and each Dense layer's
-    gradients, inputs and outputs (``training=True``: as the first training step sees them; the
-    model is left unchanged). Refuses models :func:`diagnose` refuses."""
+    gradients, inputs and outputs (``training=True``: in training mode, batch normalization using
+    the statistics of these rows as a training step does; the model is left unchanged).
+    Refuses models :func:`diagnose` refuses."""
     layers = _dense_layers(model)
     probe = keras.Model(model.inputs[0], [[lay.output for lay in layers],
                                           [lay.input for lay in layers], model.outputs[0]])
@@ -290,7 +293,8 @@ _FIXES = {
 def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
     """Check a model's gradients and activations on ``(x, y)`` for :func:`vanishing`,
     :func:`exploding`, saturated and dead units; return a :class:`Diagnosis`. Refuses a model
-    not built from one keras.Input to one sigmoid output through Dense layers, and bad x/y."""
+    not built from one keras.Input (Sequential or functional API) with at least one Dense layer,
+    the last one Dense(1, 'sigmoid'), and bad x/y."""
     layers, x, y = _checked(model, x, y, "diagnose data")
     g = layer_gradients(model, x, y)
     table = pd.DataFrame(_layer_stats(layers, g)[::2])  # the kernels' rows
@@ -324,7 +328,8 @@ def diagnose(model: keras.Model, x: object, y: object) -> Diagnosis:
     share = np.average(relu["dead_share"], weights=relu["units"]) if len(relu) else 0.0
     if len(all_dead):
         found.append(("dead_units", all_dead.iloc[0], "every unit outputs 0 for every input: "
-                      "no signal or gradient passes, the model's output is constant."))
+                      "nothing passes through this layer (without skip connections, the "
+                      "model's output is constant)."))
     elif share > DEAD_SHARE:
         found.append(("dead_units", None, f"{share:.0%} of the hidden ReLU units output 0 for "
                       f"every input (above {DEAD_SHARE:.0%}): on these inputs their weights get "

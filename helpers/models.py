@@ -27,7 +27,8 @@ Initializer = str | keras.initializers.Initializer
 
 
 def activation_name(layer: keras.layers.Layer) -> str:
-    """Return the name of a layer's activation function (``"linear"`` when it has none)."""
+    """Return the name of a layer's activation function (``"linear"`` for activation=None);
+    a layer without an ``activation`` attribute (BatchNormalization, Add) raises AttributeError."""
     return getattr(layer.activation, "__name__", type(layer.activation).__name__)
 
 
@@ -65,7 +66,8 @@ OPTIMIZERS = ("sgd", "adam")
 class MLPConfig:
     """One network and its training settings, the one place they are listed: what
     :func:`build_mlp`, ``train_many``, the sweep grids (the field order is the stored tables'
-    column order), the remedies and the lab take. Values are kept as given (tables key on their
+    column order, but depth comes after the others and bias_initializer only where a grid sets
+    it), the remedies and the lab take. Values are kept as given (tables key on their
     text). ``optimizer``: None/"sgd" (the tutorial's SGD), "adam" or a Keras optimizer; another
     None: that setting's default (:meth:`output_init`, the optimizer's). Refuses what
     :meth:`check_field` refuses, residual with depth 1 and linear with batch_norm."""

@@ -1,6 +1,7 @@
 """Figures for the course notebooks. Each function draws on ``ax`` (default: a new figure's Axes)
-and returns it, or returns the Figure it makes; the notebook calls ``plt.show()``. Input of the
-wrong kind gets a TypeError or ValueError naming the argument."""
+and returns it, or returns the Figure it makes; the notebook calls ``plt.show()``. A table of the
+wrong kind, or without the columns a figure needs, gets a TypeError or ValueError naming the
+argument; other inputs go to Matplotlib unchecked."""
 
 from __future__ import annotations
 
@@ -233,7 +234,8 @@ def plot_per_layer(values: Mapping[str, Sequence[float]], predicted: Mapping | N
                    xlabel: str = "layer (1 = first hidden layer)") -> Axes:
     """Log-scale lines of a per-layer quantity (layer 1 first), one per ``{label: values}``;
     ``predicted`` (same labels) adds dashed lines. Zeros are marked x on the bottom edge (a log
-    scale cannot show them), other non-finite values left out. Refuses an empty ``values``."""
+    scale cannot show them), negative and non-finite values left out. Refuses an empty
+    ``values``."""
     if not isinstance(values, Mapping) or not values:
         raise ValueError("values must be a non-empty dict {label: per-layer values}")
     ax, zeros = _axes(ax, (6.5, 4.0)), False

@@ -114,7 +114,9 @@ def gradient_through_time(model: keras.Model, x: np.ndarray, y: np.ndarray) -> n
 
 
 def data_seeds(seed: int) -> tuple[int, int]:
-    """The seeds of run ``seed``'s training and test sequences (different from each other)."""
+    """The seeds of run ``seed``'s training and test sequences (different from each other);
+    refuses a seed above (2**32 - 1_000_002) // 2, whose data seeds would not be valid seeds."""
+    seed = check_int("seed", seed, minimum=0, maximum=(2**32 - 1_000_002) // 2)
     return 2 * seed + 1_000_000, 2 * seed + 1_000_001
 
 
@@ -154,6 +156,8 @@ def train_recurrent_many(cell: str, length: int, seeds: Iterable[int],
     unknown cell or setting, a gate_bias for a cell without gates, length < 2, bad seeds."""
     cell, length = check_choice("cell", cell, CELLS), check_int("length", length, minimum=2)
     seeds, s = check_seeds(seeds), _check_settings(settings)
+    for seed in seeds:  # refuses a seed too large for data_seeds before any training
+        data_seeds(seed)
     if s["gate_bias"] is not None and cell not in GATED:
         raise ValueError(f"gate_bias applies to the cells {', '.join(GATED)} only, not {cell!r}")
     rows = []
@@ -197,7 +201,7 @@ def sweep_configs(cells: Iterable[str], lengths: Iterable[int],
                   **settings: float | int | None) -> list[dict]:
     """One configuration dict per (cell, length), every setting spelled out (``gate_bias``
     None for the cells without gates)."""
-    s = _check_settings(settings)
+    s, lengths = _check_settings(settings), list(lengths)  # read once per cell
     return [{"cell": c, "length": check_int("length", n, minimum=2), **s,
              **({} if c in GATED else {"gate_bias": None})}
             for c in (check_choice("cell", c, CELLS) for c in cells) for n in lengths]

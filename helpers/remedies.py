@@ -25,7 +25,8 @@ _TABLE = [  # name, activation, initializer, other settings, source
     ("ReLU + He + residual + batch norm", "relu", "he_uniform",
      {"batch_norm": True, "residual": True}, "He et al. 2016"),
 ]
-#: Each remedy as :class:`MLPConfig` fields (checked here); ``SOURCES``: where it comes from.
+#: Each remedy as :class:`MLPConfig` fields (checked when used: :func:`build_kwargs`,
+#: :func:`init_checks`); ``SOURCES``: where it comes from.
 REMEDIES: dict[str, dict[str, Any]] = {name: dict(activation=act, initializer=init, **more)
                                        for name, act, init, more, _ in _TABLE}
 SOURCES: dict[str, str] = {name: source for name, *_, source in _TABLE}
@@ -40,7 +41,8 @@ def build_kwargs(remedy: Mapping[str, Any]) -> dict[str, Any]:
 def init_checks(remedy: MLPConfig | Mapping[str, Any], depth: int, seeds: Iterable[int],
                 data: tuple, width: int = 5) -> pd.DataFrame:
     """Per seed, a new network of ``remedy`` (a configuration or its fields, at ``depth`` and
-    ``width``): its gradients on ``data`` = (x, y) as the first training step sees them:
+    ``width``; ``seed_everything(seed)`` first): its gradients on all of ``data`` = (x, y) in
+    training mode (batch normalization with these rows' statistics):
     first/output layer ``ratio``, and ``vanishing``, ``exploding``, ``dead`` as
     ``helpers.gradients`` defines them. Refuses what :class:`MLPConfig` refuses."""
     config, (x, y) = MLPConfig.of(remedy, depth=depth, width=width), check_data("data", data)

@@ -43,7 +43,8 @@ RECIPES: dict[str, dict] = {
 #: The setting at which the notebook states its headline contrast (sigmoid vs ReLU + He).
 HEADLINE = {"depth": 20, "width": 128}
 
-#: Training settings of every run (SGD with momentum, as most courses use).
+#: Default training settings of a run (SGD with momentum, as most courses use); a recipe or a
+#: call may override them (notebook 11's Adam runs do).
 DEFAULT_SETTINGS = {"epochs": 10, "batch_size": 32, "learning_rate": 0.01, "momentum": 0.9,
                     "optimizer": "sgd"}
 
@@ -229,7 +230,7 @@ def train_config(config: dict, seeds: list[int]) -> pd.DataFrame:
 def sweep_configs(recipes: Iterable[str], depths: Iterable[int], width: int = 128,
                   **settings: float | int | str) -> list[dict]:
     """One configuration dict per (recipe, depth), every setting spelled out."""
-    s = _check_settings(settings)
+    s, depths = _check_settings(settings), list(depths)  # read once per recipe
     return [{"recipe": check_choice("recipe", r, RECIPES),
              "depth": check_int("depth", d, minimum=1),
              "width": check_int("width", width, minimum=1), **s}
@@ -261,13 +262,15 @@ def hidden_activations(model: keras.Model, x: np.ndarray) -> list[np.ndarray]:
     outs = [model.get_layer(f"{n}_act") if f"{n}_act" in [lay.name for lay in model.layers]
             else model.get_layer(n) for n in names]
     probe = keras.Model(model.inputs[0], [lay.output for lay in outs])
-    return [np.asarray(a) for a in probe(x, training=False)]
+    found = probe(x, training=False)  # one hidden block: a tensor, not a list of one
+    return [np.asarray(a) for a in (found if isinstance(found, (list, tuple)) else [found])]
 
 
 def saturated_share(activations: np.ndarray, activation: str, tol: float = 0.03) -> float:
     """The share of values within ``tol`` of a flat end: sigmoid near 0 or 1, tanh near -1 or
-    1 (the slope is then at most about ``tol`` for sigmoid, ``2 * tol`` for tanh); ReLU and GELU
-    exactly 0 or below (no gradient / almost none). Refuses other activations."""
+    1 (the slope is then at most about ``tol`` for sigmoid, ``2 * tol`` for tanh); ReLU exactly 0
+    (no gradient); GELU 0 or below, i.e. a negative input (its slope there lies between about
+    -0.13 and 0.5: small far from 0, not near it). Refuses other activations."""
     check_choice("activation", activation, ("sigmoid", "tanh", "relu", "gelu"))
     a = np.asarray(activations)
     if activation == "sigmoid":

@@ -23,7 +23,7 @@ from helpers.validation import check_data, check_int, check_seeds
 #: about 0.5 (sd 0.022 on the 500 test points), the models that learn about 0.8.
 LEARNED_THRESHOLD = 0.70
 
-#: The keys of a training History, in Keras' order.
+#: The keys of a ``train_many`` history (a Keras History has the same keys, in another order).
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 _BATCH_HOOKS = [h for h in dir(keras.callbacks.Callback)
@@ -34,7 +34,8 @@ def resolve_optimizer(optimizer: Any = None, learning_rate: float | None = None,
                       clipnorm: float | None = None,
                       clipvalue: float | None = None) -> keras.optimizers.Optimizer:
     """Return the Keras optimizer: None/"sgd", the tutorial's ``SGD(0.01, momentum=0.9)``;
-    "adam", Keras' default Adam; a Keras optimizer, itself; each with the settings given.
+    "adam", Keras' default Adam; a Keras optimizer: itself, or when a setting is given a new
+    one of its type from its config with those settings (its state is not carried over).
     Refuses what :meth:`MLPConfig.check_field` refuses."""
     changes = {"learning_rate": learning_rate, "clipnorm": clipnorm, "clipvalue": clipvalue}
     for name, value in {"optimizer": optimizer, **changes}.items():
@@ -61,7 +62,7 @@ def _check_callbacks(callbacks: Iterable[keras.callbacks.Callback] | None) -> li
                  if getattr(type(cb), h) is not getattr(keras.callbacks.Callback, h)]
         if hooks:
             raise ValueError(f"callbacks: {type(cb).__name__} uses {hooks[0]}, but train calls "
-                             "callbacks between epochs only; use model.fit for batch hooks")
+                             "callbacks between epochs only; use model.fit for batch or test hooks")
     return out
 
 
@@ -71,13 +72,15 @@ def train(model: keras.Model, train_data: tuple, test_data: tuple, epochs: int =
           learning_rate: float | None = None, clipnorm: float | None = None,
           clipvalue: float | None = None) -> keras.callbacks.History:
     """Train ``model`` in place as ``model.fit(x, y, batch_size, epochs, validation_data=
-    test_data)`` does, all epochs in one compiled call; return the Keras History.
+    test_data)`` does, all epochs in one call of a compiled function (one call per epoch when
+    callbacks are given); return the Keras History.
 
-    ``callbacks`` get fit's train and epoch hooks (batch hooks are refused) and may change the
-    weights or stop training. A compiled model keeps its settings unless an optimizer setting
-    is given; else BinaryCrossentropy, accuracy, :func:`resolve_optimizer`'s optimizer. Epoch e
-    visits the rows in the order of the e-th ``permutation(n)`` of ``np.random.default_rng(
-    [seed, 0x5EED])`` (seed None: drawn from NumPy's global generator) unless not ``shuffle``.
+    ``callbacks`` get fit's train and epoch hooks (batch and test hooks are refused) and may
+    change the weights or stop training. A compiled model keeps its settings unless an
+    optimizer setting is given; else BinaryCrossentropy, accuracy, :func:`resolve_optimizer`'s
+    optimizer. Epoch e visits the rows in the order of the e-th ``permutation(n)`` of
+    ``np.random.default_rng([seed, 0x5EED])`` (seed None: drawn from NumPy's global generator)
+    unless not ``shuffle``.
     Refuses bad data, a model expecting other features and bad settings."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
@@ -142,11 +145,15 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
                kernel_l1: bool = False, **changes: Any) -> pd.DataFrame:
     """Train ``MLPConfig.of(config, *args, **changes)`` once per seed, all seeds at once, each
     as ``seed_everything(s); train(build_mlp(config), ..., seed=s)`` would (same batch order
-    and maths) on ``load_circles()`` unless data are given. One row per seed: the configuration,
-    ``seed``, final ``train_``/``test_accuracy`` and ``_loss``, ``learned`` (test accuracy >=
+    and maths) on ``load_circles()`` unless data are given. One row per seed: ``depth``,
+    ``width``, ``activation``, ``initializer``, ``optimizer`` (its class name),
+    ``learning_rate`` (as used), ``batch_norm``, ``residual``, ``epochs``, ``seed``, final
+    ``train_``/``test_accuracy`` and ``_loss``, ``learned`` (test accuracy >=
     :data:`LEARNED_THRESHOLD`), ``history`` and with ``kernel_l1`` the kernels' L1 norms
     [epochs + 1, layers] (before training, after every epoch). Refuses what :class:`MLPConfig`
-    refuses, empty or repeated seeds and optimizers other than SGD and Adam."""
+    refuses, empty or repeated seeds and optimizers other than SGD and Adam. Like
+    ``seed_everything`` and ``build_mlp``, it leaves the global seeds as the last seed set them;
+    it also clears the Keras session (layer-name counters and a dtype policy set by hand)."""
     c = MLPConfig.of(config, *args, **changes)
     seed_list, epochs = check_seeds(seeds), check_int("epochs", epochs, minimum=1)
     if not isinstance(kernel_l1, bool):

@@ -26,7 +26,8 @@ HEADLINE_DEPTH = 6
 DEFAULT_SETTINGS = {"length": 8, "vocab": 8, "width": 32, "heads": 2, "n_train": 2000,
                     "epochs": 3, "batch_size": 32, "learning_rate": 0.003}
 
-#: The warm-up of the notebook's comparison: 60 of a run's 189 optimizer steps (one epoch).
+#: The warm-up of the notebook's comparison: 60 of a run's 189 optimizer steps (just under one
+#: epoch of 63).
 WARMUP_STEPS = 60
 
 #: A run "learned" when at least this share of the test tokens is right (chance: 1 / vocab).
@@ -216,7 +217,7 @@ def train_config(config: dict, seeds: list[int]) -> pd.DataFrame:
 def sweep_configs(placements: Iterable[str], depths: Iterable[int], warmup_steps: int = 0,
                   **settings: float | int) -> list[dict]:
     """One configuration dict per (placement, depth), every setting spelled out."""
-    s = _check_settings(settings)
+    s, depths = _check_settings(settings), list(depths)  # read once per placement
     return [{"placement": check_choice("placement", p, PLACEMENTS),
              "depth": check_int("depth", d, minimum=1),
              "warmup_steps": check_int("warmup_steps", warmup_steps, minimum=0), **s}

@@ -109,8 +109,9 @@ def lab_notes(settings: LabSettings | None = None, **changes: Any) -> list[str]:
         notes.append("SELU is self-normalizing with weights of mean 0 and variance 1/fan_in, as "
                      "lecun_normal and lecun_uniform draw them (Klambauer et al., 2017); "
                      + (f"{initializer} gives that variance only where fan_in = fan_out, so not "
-                        "in the first layer." if square_only else f"{initializer} does not, so "
-                        "the self-normalizing property is not guaranteed."))
+                        "in the first layer (unless the width is 2)." if square_only else
+                        f"{initializer} does not, so the self-normalizing property is not "
+                        "guaranteed."))
     if activation == "sigmoid" and depth >= 3:
         notes.append("sigmoid's slope is at most 0.25, so unless the weights make up for it the "
                      f"gradient shrinks about 4x per layer on its way back through {depth} layers "
@@ -205,7 +206,7 @@ def run_lab(settings: LabSettings | None = None, *,
     model = build_mlp(s)
     diagnosis_before = diagnose(model, *train_data)
     monitor = GradientMonitor(*train_data)
-    every = max(1, s.epochs // 50)  # at most about 50 progress reports
+    every = max(1, s.epochs // 50)  # 50 to 99 progress reports (one per epoch below 100)
 
     def epoch_done(epoch: int, logs: dict | None = None) -> None:
         if (epoch + 1) % every == 0:

@@ -14,6 +14,7 @@ import importlib
 import json
 import re
 
+import numpy as np
 import pytest
 from exercise_support import NOTEBOOKS
 
@@ -127,6 +128,10 @@ def test_feedback_statuses():
     assert toy.check(1.0) == Feedback("99.1", "incorrect", "that is one seed's outcome")
     assert "between 0 and 1" in toy.check(3).message
     assert "single number" in toy.check("a lot").message
+    for not_a_number in (True, np.False_, "0.5"):  # float() would take them: refused instead
+        assert toy.check(not_a_number).status == "incorrect", not_a_number
+    assert "at least 0, got -2" in Exercise("99.2", "x", lambda a: number(a, "a rate", 0),
+                                            "", "").check(-2).message
     assert toy.check(...).status == "not attempted"
     assert "ex99.q1.hint()" in toy.check(...).message
     with pytest.raises(ValueError, match="status must be one of"):

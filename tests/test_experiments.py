@@ -57,6 +57,9 @@ def test_grid_configs_list_of_grids_concatenates():
     ({"depth": [1], "initializer": ["zeros"]}, ValueError, r"grid\['initializer'\]"),
     ({"depth": [1], "optimizer": ["rmsprop"]}, ValueError, r"grid\['optimizer'\]"),
     ({"depth": [1], "learning_rate": [0.0]}, ValueError, r"grid\['learning_rate'\]"),
+    ({"depth": [2, 1], "residual": [True]}, ValueError,
+     r"grid configuration \{'depth': 1, 'residual': True\}: residual=True needs depth >= 2"),
+    ({"depth": [3], "activation": ["linear"], "batch_norm": [True]}, ValueError, "linear"),
     ("depth", TypeError, "dict of lists"),
 ])
 def test_bad_grid_is_refused_before_training(monkeypatch, grid, err, match):
@@ -118,6 +121,8 @@ def test_wilson_ci_is_scipys():
         wilson_ci(4, 3)
     with pytest.raises(ValueError, match="n must be at least 1"):
         wilson_ci(0, 0)
+    with pytest.raises(ValueError, match="confidence must be less than 1"):
+        wilson_ci(3, 10, confidence=1.0)
 
 
 def test_summarize_counts_and_quantiles():

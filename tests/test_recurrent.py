@@ -94,6 +94,10 @@ def test_bad_settings_are_refused():
         train_recurrent_many("simple_rnn", 10, [0], gate_bias=3.0)
     with pytest.raises(ValueError, match="gate_bias applies to lstm and gru only"):
         set_gate_bias(build_recurrent("irnn", units=2), 3.0)
+    with pytest.raises(ValueError, match="seed must be at most"):  # before seed 0 trains
+        train_recurrent_many("lstm", 10, [0, 2**31], epochs=1, n_train=10)
+    lengths = (n for n in [10, 20])  # a one-shot iterator is read once per cell
+    assert len(sweep_configs(["lstm", "gru"], lengths)) == 4
 
 
 @pytest.mark.parametrize("cell", CELLS)

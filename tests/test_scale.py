@@ -61,6 +61,14 @@ def test_diagnostics_shapes():
     assert saturated_share(np.array([0.0, -1.0, 2.0]), "relu") == 2 / 3
     with pytest.raises(ValueError, match="activation"):
         saturated_share(np.zeros(3), "softplus")
+    one = hidden_activations(build_digits_mlp(1, 8), x[:5])  # one block: still a list of one
+    assert len(one) == 1 and one[0].shape == (5, 8)
+
+
+def test_sweep_configs_read_the_depths_once_per_recipe():
+    configs = sweep_configs(["relu_he", "sigmoid_glorot"], (d for d in [2, 3]), width=8)
+    assert [(c["recipe"], c["depth"]) for c in configs] == [
+        ("relu_he", 2), ("relu_he", 3), ("sigmoid_glorot", 2), ("sigmoid_glorot", 3)]
 
 
 def test_update_ratio_records_one_value_per_layer_and_epoch():

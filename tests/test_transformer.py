@@ -127,7 +127,8 @@ def test_profile_matches_the_trainers_ratio():
 
 
 def test_sweep_configs_spell_out_every_setting():
-    configs = sweep_configs(["post", "pre"], [2, 4], warmup_steps=5, epochs=2)
+    depths = (d for d in [2, 4])  # a one-shot iterator is read once per placement
+    configs = sweep_configs(["post", "pre"], depths, warmup_steps=5, epochs=2)
     assert [(c["placement"], c["depth"]) for c in configs] == [("post", 2), ("post", 4),
                                                                ("pre", 2), ("pre", 4)]
     assert all(c["epochs"] == 2 and c["warmup_steps"] == 5 and

@@ -41,7 +41,7 @@ def _relative(value: float, target: float, tolerance: float) -> bool:
 @contextmanager
 def _course_precision():
     """Measure in float64, as every notebook does, whatever the caller's Keras floatx is."""
-    # Keras fixes its layers' dtype policy at the first layer built; set it along with floatx.
+    # Keras fixes its layers' dtype policy when the first layer is created; set it with floatx.
     before = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
     keras.config.set_dtype_policy("float64")
