@@ -111,12 +111,12 @@ def grade(exercises: Mapping[str, Exercise], namespace: Mapping[str, Any]) -> li
 def number(answer: Any, what: str, minimum: float | None = None,
            maximum: float | None = None) -> float:
     """``answer`` as a float, or :class:`Wrong` naming ``what`` was expected and its range."""
-    if isinstance(answer, (bool, np.bool_, str)):
+    if answer is None or isinstance(answer, str) or np.asarray(answer).dtype == bool:
         raise Wrong(f"expected {what} as a single number, got {type(answer).__name__} "
                     f"{answer!r}.")
     if not isinstance(answer, numbers.Real):
-        try:  # NumPy scalars and 0-d arrays, one-element Series
-            answer = float(answer)
+        try:  # NumPy scalars, one-element arrays and Series (float() of those warns)
+            answer = float(np.asarray(answer, dtype=float).reshape(()))
         except (TypeError, ValueError):
             raise Wrong(f"expected {what} as a single number, "
                         f"got {type(answer).__name__}.") from None

@@ -111,9 +111,9 @@ def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     refuses n < 1, k outside [0, n] and a confidence outside (0, 1)."""
     n = check_int("n", n, minimum=1)
     k = check_int("k", k, minimum=0, maximum=n)
-    confidence = check_float("confidence", confidence, 0.0, 1.0, strict_min=True)
-    if confidence == 1.0:  # an interval of certainty has no Wilson bounds (scipy gives NaN)
-        raise ValueError("confidence must be less than 1, got 1.0")
+    confidence = check_float("confidence", confidence)
+    if not 0.0 < confidence < 1.0:  # 1: an interval of certainty, scipy gives NaN
+        raise ValueError(f"confidence must be between 0 and 1 (both excluded), got {confidence}")
     ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 

@@ -62,7 +62,8 @@ def dead_units(outputs: object, activation: str) -> np.ndarray | None:
 
 def dead_network(features: object, tol: float = 1e-6) -> bool:
     """True if a layer's outputs (rows = inputs) are constant across inputs (every column's
-    spread below ``tol``): no gradient passes below that layer."""
+    spread below ``tol``): from that layer on the network no longer depends on its input (for
+    a layer of ReLU units all at 0, no gradient passes below it either)."""
     return bool(np.ptp(np.asarray(features), axis=0).max() < tol)
 
 
@@ -82,10 +83,12 @@ def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 def _checked(model: keras.Model, x: object, y: object, what: str):
     layers = _dense_layers(model)
     x, y = check_xy(x, y, what, n_features=model.inputs[0].shape[-1])
-    if (n_out := model.outputs[0].shape[-1]) != 1 or activation_name(layers[-1]) != "sigmoid":
-        raise ValueError(f"{what}: the model must output one probability per row (its last "
-                         f"Dense layer Dense(1, 'sigmoid')); it has {n_out} output columns and "
-                         f"its last Dense layer's activation is {activation_name(layers[-1])}")
+    last = model.layers[-1]  # Dense(1, "sigmoid"), or Activation("sigmoid") after Dense(1)
+    kind = activation_name(last) if hasattr(last, "activation") else type(last).__name__
+    if (n_out := model.outputs[0].shape[-1]) != 1 or kind != "sigmoid":
+        raise ValueError(f"{what}: the model must output one probability per row (end with "
+                         f"Dense(1, 'sigmoid')); it has {n_out} output column(s) and its last "
+                         f"layer gives {kind}")
     return layers, x, y
 
 

@@ -43,8 +43,8 @@ RECIPES: dict[str, dict] = {
 #: The setting at which the notebook states its headline contrast (sigmoid vs ReLU + He).
 HEADLINE = {"depth": 20, "width": 128}
 
-#: Default training settings of a run (SGD with momentum, as most courses use); a recipe or a
-#: call may override them (notebook 11's Adam runs do).
+#: Default training settings of a run (SGD with momentum, as most courses use); a call may
+#: override them (notebook 11's Adam runs pass optimizer="adam", learning_rate=0.001).
 DEFAULT_SETTINGS = {"epochs": 10, "batch_size": 32, "learning_rate": 0.01, "momentum": 0.9,
                     "optimizer": "sgd"}
 

@@ -146,7 +146,7 @@ def train_many(config: MLPConfig | int | None = None, *args: Any,
     """Train ``MLPConfig.of(config, *args, **changes)`` once per seed, all seeds at once, each
     as ``seed_everything(s); train(build_mlp(config), ..., seed=s)`` would (same batch order
     and maths) on ``load_circles()`` unless data are given. One row per seed: ``depth``,
-    ``width``, ``activation``, ``initializer``, ``optimizer`` (its class name),
+    ``width``, ``activation``, ``initializer``, ``optimizer`` (``"sgd"`` or ``"adam"``),
     ``learning_rate`` (as used), ``batch_norm``, ``residual``, ``epochs``, ``seed``, final
     ``train_``/``test_accuracy`` and ``_loss``, ``learned`` (test accuracy >=
     :data:`LEARNED_THRESHOLD`), ``history`` and with ``kernel_l1`` the kernels' L1 norms

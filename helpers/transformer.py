@@ -136,7 +136,9 @@ class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def data_seeds(seed: int) -> tuple[int, int]:
-    """The seeds of run ``seed``'s training and test sequences (different from each other)."""
+    """The seeds of run ``seed``'s training and test sequences (different from each other);
+    refuses a seed above (2**32 - 2_000_002) // 2, whose data seeds would not be valid seeds."""
+    seed = check_int("seed", seed, minimum=0, maximum=(2**32 - 2_000_002) // 2)
     return 2 * seed + 2_000_000, 2 * seed + 2_000_001
 
 
@@ -170,6 +172,8 @@ def train_transformer_many(placement: str, depth: int, seeds: Iterable[int],
     Refuses an unknown placement or setting, depth < 1, warmup_steps < 0 and bad seeds."""
     placement = check_choice("placement", placement, PLACEMENTS)
     depth, seeds = check_int("depth", depth, minimum=1), check_seeds(seeds)
+    for seed in seeds:  # refuses a seed too large for data_seeds before any training
+        data_seeds(seed)
     warmup_steps, s = check_int("warmup_steps", warmup_steps, minimum=0), _check_settings(settings)
     rows, model = [], None
     tf.get_logger().addFilter(_no_retracing_notice)

@@ -108,8 +108,9 @@ def lab_notes(settings: LabSettings | None = None, **changes: Any) -> list[str]:
         square_only = initializer.startswith("glorot_") or initializer == "orthogonal"
         notes.append("SELU is self-normalizing with weights of mean 0 and variance 1/fan_in, as "
                      "lecun_normal and lecun_uniform draw them (Klambauer et al., 2017); "
-                     + (f"{initializer} gives that variance only where fan_in = fan_out, so not "
-                        "in the first layer (unless the width is 2)." if square_only else
+                     + (f"{initializer} gives that variance only where fan_in = fan_out "
+                        "(orthogonal: fan_in >= fan_out), so not in the first layer (unless the "
+                        "width is 2)." if square_only else
                         f"{initializer} does not, so the self-normalizing property is not "
                         "guaranteed."))
     if activation == "sigmoid" and depth >= 3:

@@ -121,8 +121,9 @@ def test_wilson_ci_is_scipys():
         wilson_ci(4, 3)
     with pytest.raises(ValueError, match="n must be at least 1"):
         wilson_ci(0, 0)
-    with pytest.raises(ValueError, match="confidence must be less than 1"):
-        wilson_ci(3, 10, confidence=1.0)
+    for confidence in (1.0, 1.5, 0.0):
+        with pytest.raises(ValueError, match=r"confidence must be between 0 and 1 \(both"):
+            wilson_ci(3, 10, confidence=confidence)
 
 
 def test_summarize_counts_and_quantiles():

@@ -446,8 +446,11 @@ def test_diagnose_refuses_bad_input(circles):
         diagnose(keras.Sequential([keras.layers.Dense(1, activation="sigmoid")]), x, y)
     linear_out = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(4, "tanh"),
                                    keras.layers.Dense(1)])
-    with pytest.raises(ValueError, match="one probability per row.*activation is linear"):
+    with pytest.raises(ValueError, match="one probability per row.*last layer gives linear"):
         diagnose(linear_out, x, y)  # its cross-entropy would be computed on non-probabilities
+    separate = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(4, "tanh"),
+                                 keras.layers.Dense(1), keras.layers.Activation("sigmoid")])
+    assert diagnose(separate, x, y).table["layer"].size == 2  # a sigmoid layer of its own
     no_dense = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Activation("sigmoid")])
     with pytest.raises(ValueError, match="no Dense"):
         diagnose(no_dense, x, y)

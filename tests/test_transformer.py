@@ -73,6 +73,8 @@ def test_bad_placement_depth_width_and_settings_are_refused():
         train_transformer_many("pre", 2, [0], warmup_steps=-1)
     with pytest.raises(ValueError, match="seeds"):
         train_transformer_many("pre", 2, [])
+    with pytest.raises(ValueError, match="seed must be at most"):  # before seed 0 trains
+        train_transformer_many("pre", 2, [0, 2**31], epochs=1, n_train=8)
 
 
 @pytest.mark.parametrize("placement", PLACEMENTS)
