@@ -10,7 +10,6 @@ exercise; the grader (``scripts/grade.py``) calls :func:`grade` on a finished no
 from __future__ import annotations
 
 import html
-import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,16 +110,13 @@ def grade(exercises: Mapping[str, Exercise], namespace: Mapping[str, Any]) -> li
 def number(answer: Any, what: str, minimum: float | None = None,
            maximum: float | None = None) -> float:
     """``answer`` as a float, or :class:`Wrong` naming ``what`` was expected and its range."""
-    if answer is None or isinstance(answer, str) or np.asarray(answer).dtype == bool:
-        raise Wrong(f"expected {what} as a single number, got {type(answer).__name__} "
-                    f"{answer!r}.")
-    if not isinstance(answer, numbers.Real):
-        try:  # NumPy scalars, one-element arrays and Series (float() of those warns)
-            answer = float(np.asarray(answer, dtype=float).reshape(()))
-        except (TypeError, ValueError):
-            raise Wrong(f"expected {what} as a single number, "
-                        f"got {type(answer).__name__}.") from None
-    value = float(answer)
+    got = f"expected {what} as a single number, got {type(answer).__name__}"
+    try:  # Python and NumPy numbers, one-element arrays and Series (float() of those warns)
+        if answer is None or isinstance(answer, str) or np.asarray(answer).dtype == bool:
+            raise Wrong(f"{got} {answer!r}.")  # float() would take a bool or "0.5"
+        value = float(np.asarray(answer, dtype=float).reshape(()))
+    except (TypeError, ValueError):  # not numeric, not one value, or ragged
+        raise Wrong(f"{got}.") from None
     if value != value:
         raise Wrong(f"expected {what}, got NaN.")
     if minimum is not None and value < minimum or maximum is not None and value > maximum:

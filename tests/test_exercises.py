@@ -128,7 +128,7 @@ def test_feedback_statuses():
     assert toy.check(1.0) == Feedback("99.1", "incorrect", "that is one seed's outcome")
     assert "between 0 and 1" in toy.check(3).message
     assert "single number" in toy.check("a lot").message
-    for not_a_number in (True, np.False_, np.array(True), "0.5"):  # float() takes them: refused
+    for not_a_number in (True, np.False_, np.array(True), "0.5", [1, [2, 3]]):  # not one number
         assert toy.check(not_a_number).status == "incorrect", not_a_number
     assert "at least 0, got -2" in Exercise("99.2", "x", lambda a: number(a, "a rate", 0),
                                             "", "").check(-2).message
