@@ -10,7 +10,8 @@ exercise; the grader (``scripts/grade.py``) calls :func:`grade` on a finished no
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,23 @@ def number(answer: Any, what: str, minimum: float | None = None,
                   else f"at least {minimum:g}" if maximum is None else f"at most {maximum:g}")
         raise Wrong(f"expected {what} {bounds}, got {value:g}.")
     return value
+
+
+@contextmanager
+def course_precision() -> Iterator[None]:
+    """Keras computes in float64 inside the block, as every notebook does, whatever the caller's
+    floatx; the caller's floatx and dtype policy come back after it."""
+    import keras  # here, not at import: the grader imports this module before any notebook runs
+
+    # Keras fixes its layers' dtype policy when the first layer is created; set it with floatx.
+    before = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(before[0])
+        keras.config.set_dtype_policy(before[1])
 
 
 def close(value: float, target: float, tolerance: float) -> bool:

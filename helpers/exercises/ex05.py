@@ -7,12 +7,10 @@ course's own measurement; each answers in a second or two.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import keras
 import numpy as np
 
-from helpers.checking import Exercise, Wrong, close, number
+from helpers.checking import Exercise, Wrong, close, course_precision, number
 from helpers.data import load_circles
 from helpers.gradients import diagnose, kernel_gradients, layer_outputs
 from helpers.models import build_mlp
@@ -38,23 +36,9 @@ def _relative(value: float, target: float, tolerance: float) -> bool:
     return abs(value - target) <= tolerance * abs(target)
 
 
-@contextmanager
-def _course_precision():
-    """Measure in float64, as every notebook does, whatever the caller's Keras floatx is."""
-    # Keras fixes its layers' dtype policy when the first layer is created; set it with floatx.
-    before = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(before[0])
-        keras.config.set_dtype_policy(before[1])
-
-
 # ------------------------------------------------------------------------------- exercise 1
 def _judge_1(answer) -> str:
-    with _course_precision():
+    with course_precision():
         return _judge_1_in_float64(answer)
 
 
@@ -116,7 +100,7 @@ print(f"weakest hidden layer: {weakest}, {hidden_grads[weakest]:.3g} against the
 
 # ------------------------------------------------------------------------------- exercise 2
 def _judge_2(answer) -> str:
-    with _course_precision():
+    with course_precision():
         return _judge_2_in_float64(answer)
 
 
@@ -179,7 +163,7 @@ def _verdicts() -> list[list[str]]:
 
 
 def _judge_3(answer) -> str:
-    with _course_precision():
+    with course_precision():
         return _judge_3_in_float64(answer)
 
 

@@ -8,12 +8,10 @@ with :func:`helpers.experiments.wilson_ci`, and compare the learner's number wit
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
-import keras
 import pandas as pd
 
-from helpers.checking import Exercise, Wrong, close, number
+from helpers.checking import Exercise, Wrong, close, course_precision, number
 from helpers.experiments import dead_at_init, wilson_ci
 from helpers.store import Table
 
@@ -31,23 +29,9 @@ def _relu_runs(depth: int, seeds: range) -> pd.DataFrame:
     return runs.merge(dead[["seed", "dead"]], on="seed")
 
 
-@contextmanager
-def _course_precision():
-    """Measure in float64, as every notebook does, whatever the caller's Keras floatx is."""
-    # Keras fixes its layers' dtype policy when the first layer is created; set it with floatx.
-    before = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(before[0])
-        keras.config.set_dtype_policy(before[1])
-
-
 # ------------------------------------------------------------------------------- exercise 1
 def _judge_1(answer) -> str:
-    with _course_precision():
+    with course_precision():
         return _judge_1_in_float64(answer)
 
 
@@ -103,7 +87,7 @@ print(f"all {len(runs_15)} seeds: rate {runs_15['learned'].mean():.3f}")
 
 # ------------------------------------------------------------------------------- exercise 2
 def _judge_2(answer) -> str:
-    with _course_precision():
+    with course_precision():
         return _judge_2_in_float64(answer)
 
 

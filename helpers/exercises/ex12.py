@@ -5,10 +5,9 @@ and 3 read the notebook's stored tables (helpers/results/12_*.csv)."""
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
-from helpers.checking import Exercise, Wrong, close, number
+from helpers.checking import Exercise, Wrong, close, course_precision, number
 from helpers.seeding import seed_everything
 from helpers.store import Table
 from helpers.transformer import (
@@ -25,18 +24,11 @@ _SEED = 7  # a seed the notebook's gradient profiles (seeds 0-2) do not use
 
 def _ratio(placement: str) -> float:
     """Last block's gradient over the first block's at initialization, as exercise 1 asks."""
-    # Keras fixes its layers' dtype policy when the first layer is created; set it with floatx.
-    before = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")
-    try:
+    with course_precision():
         s = DEFAULT_SETTINGS
         x, y = make_reversal(100, s["length"], s["vocab"], seed=_SEED)
         seed_everything(_SEED)
         g = block_gradients(build_transformer(placement, HEADLINE_DEPTH), x, y)
-    finally:
-        keras.config.set_floatx(before[0])
-        keras.config.set_dtype_policy(before[1])
     return float(g[-1] / g[0])
 
 
